@@ -1,0 +1,45 @@
+"""optic_ad: heterogeneous reverse-mode automatic differentiation with optics.
+
+Write ``f(x)`` once with operators, :mod:`optic_ad.numpy` and optics; run it plainly
+(:func:`eval_bp`) or differentiate it (:func:`grad_bp`, :func:`backprop`): the gradient
+has the type of the input.
+"""
+
+from optic_ad.bvar import BVar as BVar
+from optic_ad.bvar import auto as auto
+from optic_ad.bvar import const as const
+from optic_ad.bvar import over_var as over_var
+from optic_ad.bvar import set_var as set_var
+from optic_ad.bvar import view_var as view_var
+from optic_ad.containers import collect_var as collect_var
+from optic_ad.containers import sequence_var as sequence_var
+from optic_ad.op import Op as Op
+from optic_ad.op import no_grad as no_grad
+from optic_ad.op import op1 as op1
+from optic_ad.op import op2 as op2
+from optic_ad.op import op3 as op3
+from optic_ad.op import op_const as op_const
+from optic_ad.op import op_iso as op_iso
+from optic_ad.optics import Lens as Lens
+from optic_ad.optics import Lenses as Lenses
+from optic_ad.optics import lens as lens
+from optic_ad.optics import lenses as lenses
+from optic_ad.records import Numeric as Numeric
+from optic_ad.registry import add as add
+from optic_ad.registry import one as one
+from optic_ad.registry import register as register
+from optic_ad.registry import zero as zero
+from optic_ad.runners import backprop as backprop
+from optic_ad.runners import backprop2 as backprop2
+from optic_ad.runners import backprop_n as backprop_n
+from optic_ad.runners import backprop_with as backprop_with
+from optic_ad.runners import eval_bp as eval_bp
+from optic_ad.runners import eval_bp2 as eval_bp2
+from optic_ad.runners import grad as grad
+from optic_ad.runners import grad_bp as grad_bp
+from optic_ad.runners import grad_bp2 as grad_bp2
+from optic_ad.runners import value_and_grad as value_and_grad
+from optic_ad.tape import EscapedBVarError as EscapedBVarError
+from optic_ad.tape import NaNError as NaNError
+
+__version__ = "0.1.0"

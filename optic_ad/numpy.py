@@ -1,0 +1,742 @@
+"""Lifted numpy: numpy-named functions that work on plain values and on BVars.
+
+On plain values each function returns what numpy returns. On a BVar it records one node
+whose backward rule is a line in the table below. Rules are written with these same
+lifted functions, so they can be differentiated again (hessians, nested ``grad``), and
+they accept extra *leading* dimensions on the cotangent (negative axes, ``...``
+indexing, unbroadcasting by trailing dimensions), so a whole Jacobian can be pulled back
+in one pass with a batched seed.
+
+Sections: no gradient (constructors), unary elementwise, binary with broadcasting,
+reductions, shape, indexing, linear algebra, then the helpers the rules use.
+
+Import as ``from optic_ad import numpy as anp``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar, overload
+
+import numpy as np
+
+from optic_ad.bvar import BVar, Prim, lift, shape_of
+
+__all__ = [
+    "abs",
+    "add",
+    "arange",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "broadcast_to",
+    "clip",
+    "concatenate",
+    "cos",
+    "cosh",
+    "divide",
+    "dot",
+    "exp",
+    "expand_dims",
+    "expm1",
+    "eye",
+    "linspace",
+    "log",
+    "log1p",
+    "log_softmax",
+    "logistic",
+    "logsumexp",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "multiply",
+    "negative",
+    "ones",
+    "ones_like",
+    "outer",
+    "power",
+    "prod",
+    "ravel",
+    "reshape",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sinh",
+    "softmax",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stack",
+    "subtract",
+    "sum",
+    "take",
+    "take_index",
+    "tan",
+    "tanh",
+    "transpose",
+    "unbroadcast",
+    "where",
+    "zeros",
+    "zeros_like",
+]
+
+T = TypeVar("T")
+Axis = int | tuple[int, ...] | None
+
+
+class Unary(Protocol):
+    """An elementwise function: a BVar in gives a BVar, a plain value gives a plain value."""
+
+    def __call__(self, x: T, /) -> T: ...
+
+
+class Binary(Protocol):
+    """An elementwise binary function with numpy broadcasting."""
+
+    @overload
+    def __call__(self, x: BVar[T], y: Any, /) -> BVar[T]: ...
+    @overload
+    def __call__(self, x: Any, y: BVar[T], /) -> BVar[T]: ...
+    @overload
+    def __call__(self, x: T, y: Any, /) -> T: ...
+
+
+class Reduction(Protocol):
+    """A reduction over ``axis`` (all axes by default), with ``keepdims``."""
+
+    @overload
+    def __call__(self, x: BVar[Any], /, axis: Axis = None, keepdims: bool = False) -> BVar[Any]: ...
+    @overload
+    def __call__(self, x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any: ...
+
+
+def _is_bvar(args: tuple[Any, ...]) -> bool:
+    return any(type(a) is BVar for a in args)
+
+
+def lift1(
+    name: str,
+    fwd: Callable[[Any], Any],
+    vjp: Callable[..., Any],
+    scalar: Callable[[float], float] | None = None,
+) -> Unary:
+    """Make a lifted elementwise unary function from numpy's ``fwd`` and ``vjp(g, ans, x)``.
+
+    ``scalar`` (a ``math`` function) computes BVars of Python floats without numpy's
+    per-call cost, keeping them Python floats.
+    """
+    prim = Prim(name, fwd if scalar is None else _with_scalar(fwd, scalar), (vjp,))
+
+    def f(x: Any, /) -> Any:
+        if type(x) is BVar:
+            return lift(prim, (x,), {})
+        return fwd(x)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Lifted ``numpy.{name}``: elementwise, differentiable on BVars."
+    return f
+
+
+def _with_scalar(
+    fwd: Callable[[Any], Any], scalar: Callable[[float], float]
+) -> Callable[[Any], Any]:
+    def fwd_(x: Any) -> Any:
+        return scalar(x) if type(x) is float else fwd(x)
+
+    return fwd_
+
+
+def _fast(lifted: Unary, scalar: Callable[[float], float]) -> Unary:
+    # Used inside backward rules: Python floats stay Python floats (no numpy scalar cost).
+    def f(x: Any, /) -> Any:
+        return scalar(x) if type(x) is float else lifted(x)
+
+    return f
+
+
+def lift2(name: str, fwd: Callable[[Any, Any], Any], vjp_x: Any, vjp_y: Any) -> Binary:
+    """Make a lifted binary function from ``fwd`` and per-argument ``vjp(g, ans, x, y)``."""
+    prim = Prim(name, fwd, (vjp_x, vjp_y))
+
+    def f(x: Any, y: Any, /) -> Any:
+        if type(x) is BVar or type(y) is BVar:
+            return lift(prim, (x, y), {})
+        return fwd(x, y)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Lifted ``numpy.{name}`` with broadcasting, differentiable on BVars."
+    return f
+
+
+def _ndim(x: Any) -> int:
+    s = shape_of(x)
+    return len(s) if s is not None else np.ndim(x)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    s = shape_of(x)
+    return s if s is not None else np.shape(x)
+
+
+# ----- no gradient: constructors pass straight through to numpy -----
+
+ones = np.ones
+zeros = np.zeros
+arange = np.arange
+eye = np.eye
+linspace = np.linspace
+ones_like = np.ones_like
+zeros_like = np.zeros_like
+
+
+def sign(x: T, /) -> T:
+    """``numpy.sign``: its gradient is zero almost everywhere, so a BVar's sign is a plain
+    (constant) value."""
+    return np.sign(_plain(x))  # type: ignore[no-any-return]
+
+
+# ----- unary, elementwise -----
+
+exp = lift1("exp", np.exp, lambda g, ans, x: g * ans, math.exp)
+log = lift1("log", np.log, lambda g, ans, x: g / x, math.log)
+log1p = lift1("log1p", np.log1p, lambda g, ans, x: g / (1.0 + x), math.log1p)
+expm1 = lift1("expm1", np.expm1, lambda g, ans, x: g * (ans + 1.0), math.expm1)
+sqrt = lift1("sqrt", np.sqrt, lambda g, ans, x: g * 0.5 / ans, math.sqrt)
+square = lift1("square", np.square, lambda g, ans, x: g * 2.0 * x)
+abs = lift1("abs", np.abs, lambda g, ans, x: g * sign(x))
+sin = lift1("sin", np.sin, lambda g, ans, x: g * _cos(x), math.sin)
+cos = lift1("cos", np.cos, lambda g, ans, x: -g * _sin(x), math.cos)
+tan = lift1("tan", np.tan, lambda g, ans, x: g * (1.0 + ans * ans), math.tan)
+tanh = lift1("tanh", np.tanh, lambda g, ans, x: g * (1.0 - ans * ans), math.tanh)
+arcsin = lift1("arcsin", np.arcsin, lambda g, ans, x: g / _sqrt(1.0 - x * x), math.asin)
+arccos = lift1("arccos", np.arccos, lambda g, ans, x: -g / _sqrt(1.0 - x * x), math.acos)
+arctan = lift1("arctan", np.arctan, lambda g, ans, x: g / (1.0 + x * x), math.atan)
+sinh = lift1("sinh", np.sinh, lambda g, ans, x: g * _cosh(x), math.sinh)
+cosh = lift1("cosh", np.cosh, lambda g, ans, x: g * _sinh(x), math.cosh)
+negative = lift1("negative", np.negative, lambda g, ans, x: -g)
+
+
+def _np_sigmoid(x: Any) -> Any:
+    # tanh form: no overflow warning for large |x|, unlike 1 / (1 + exp(-x))
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)
+
+
+def _math_sigmoid(x: float) -> float:
+    return 0.5 * (math.tanh(0.5 * x) + 1.0)
+
+
+sigmoid = lift1("sigmoid", _np_sigmoid, lambda g, ans, x: g * ans * (1.0 - ans), _math_sigmoid)
+logistic = sigmoid
+
+_sin: Unary = _fast(sin, math.sin)
+_cos: Unary = _fast(cos, math.cos)
+_sinh: Unary = _fast(sinh, math.sinh)
+_cosh: Unary = _fast(cosh, math.cosh)
+_sqrt: Unary = _fast(sqrt, math.sqrt)
+_log: Unary = _fast(log, math.log)
+
+# ----- binary, broadcasting: unbroadcast sums g back to each input's shape -----
+
+
+def _ub(g: Any, x: Any, ans: Any) -> Any:
+    sx = _shape(x)
+    so = _shape(ans)
+    return g if sx == so else unbroadcast(g, sx, len(so))
+
+
+def add(x: Any, y: Any, /) -> Any:
+    """``numpy.add`` (``x + y``), differentiable on BVars."""
+    return x + y
+
+
+def subtract(x: Any, y: Any, /) -> Any:
+    """``numpy.subtract`` (``x - y``), differentiable on BVars."""
+    return x - y
+
+
+def multiply(x: Any, y: Any, /) -> Any:
+    """``numpy.multiply`` (``x * y``), differentiable on BVars."""
+    return x * y
+
+
+def divide(x: Any, y: Any, /) -> Any:
+    """``numpy.divide`` (``x / y``), differentiable on BVars."""
+    return x / y
+
+
+def _pow_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # d/dy x**y = x**y log x, taken as 0 where x == 0 (as autograd does)
+    safe = where(_plain(x) > 0, x, 1.0) if _shape(x) else (x if _plain(x) > 0 else 1.0)
+    return _ub(g * ans * _log(safe), y, ans)
+
+
+power = lift2(
+    "power",
+    np.power,
+    lambda g, ans, x, y: _ub(g * y * x ** (y - 1), x, ans),
+    _pow_dy,
+)
+maximum = lift2(
+    "maximum",
+    np.maximum,
+    lambda g, ans, x, y: _ub(g * (_plain(x) >= _plain(y)), x, ans),
+    lambda g, ans, x, y: _ub(g * (_plain(x) < _plain(y)), y, ans),
+)
+minimum = lift2(
+    "minimum",
+    np.minimum,
+    lambda g, ans, x, y: _ub(g * (_plain(x) <= _plain(y)), x, ans),
+    lambda g, ans, x, y: _ub(g * (_plain(x) > _plain(y)), y, ans),
+)
+
+
+def _plain(x: Any) -> Any:
+    while type(x) is BVar:
+        x = x.value
+    return x
+
+
+_WHERE = Prim(
+    "where",
+    np.where,
+    (
+        None,
+        lambda g, ans, c, x, y: _ub(where(c, g, 0.0), x, ans),
+        lambda g, ans, c, x, y: _ub(where(c, 0.0, g), y, ans),
+    ),
+)
+
+
+def where(cond: Any, x: Any, y: Any, /) -> Any:
+    """``numpy.where(cond, x, y)``; the gradient flows to the chosen side only."""
+    return lift(_WHERE, (_plain(cond), x, y), {})
+
+
+_CLIP = Prim(
+    "clip",
+    np.clip,
+    (
+        lambda g, ans, x, lo, hi: (
+            g * ((_plain(x) >= _bound(lo, -np.inf)) & (_plain(x) <= _bound(hi, np.inf)))
+        ),
+        None,
+        None,
+    ),
+)
+
+
+def _bound(b: Any, default: float) -> Any:
+    return default if b is None else _plain(b)
+
+
+@overload
+def clip(x: BVar[T], lo: Any, hi: Any, /) -> BVar[T]: ...
+@overload
+def clip(x: T, lo: Any, hi: Any, /) -> T: ...
+def clip(x: Any, lo: Any, hi: Any, /) -> Any:
+    """``numpy.clip``; the gradient is passed where ``lo <= x <= hi`` (bounds are constants)."""
+    return lift(_CLIP, (x, lo, hi), {})
+
+
+# ----- reductions -----
+
+
+def _axes(axis: Axis, nd: int) -> tuple[int, ...]:
+    """``axis`` as a tuple of negative axes (negative so leading batch dims do not shift it)."""
+    if axis is None:
+        return tuple(range(-nd, 0))
+    if isinstance(axis, int):
+        axis = (axis,)
+    return tuple(a - nd if a >= 0 else a for a in axis)
+
+
+def _expand_back(g: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
+    """Bring a reduction's cotangent back to ``x``'s shape (plus g's leading batch dims)."""
+    shp = _shape(x)
+    nd = len(shp)
+    if not keepdims:
+        axes = _axes(axis, nd)
+        if axes:
+            g = expand_dims(g, axes)
+    gs = _shape(g)
+    return _broadcast_copy(g, gs[: len(gs) - nd] + shp)
+
+
+def _count(x: Any, axis: Axis) -> int:
+    shp = _shape(x)
+    return int(np.prod([shp[a] for a in _axes(axis, len(shp))]))
+
+
+def _keep(ans: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
+    return (
+        ans
+        if keepdims
+        else expand_dims(ans, _axes(axis, _ndim(x)))
+        if _axes(axis, _ndim(x))
+        else ans
+    )
+
+
+def _minmax_vjp(g: Any, ans: Any, x: Any, *, axis: Axis = None, keepdims: bool = False) -> Any:
+    px = _plain(x)
+    pa = _plain(ans)
+    axes = _axes(axis, np.ndim(px))
+    pk = pa if keepdims or not axes else np.expand_dims(pa, axes)
+    mask = px == pk
+    return _expand_back(g, x, axis, keepdims) * (mask / np.sum(mask, axis=axes, keepdims=True))
+
+
+def _reduction(name: str, fwd: Callable[..., Any], vjp: Callable[..., Any]) -> Reduction:
+    prim = Prim(name, fwd, (vjp,))
+
+    def f(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+        if type(x) is BVar:
+            return lift(prim, (x,), {"axis": axis, "keepdims": keepdims})
+        return fwd(x, axis=axis, keepdims=keepdims)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Lifted ``numpy.{name}`` with ``axis`` and ``keepdims``."
+    return f
+
+
+sum = _reduction(
+    "sum", np.sum, lambda g, ans, x, *, axis, keepdims: _expand_back(g, x, axis, keepdims)
+)
+mean = _reduction(
+    "mean",
+    np.mean,
+    lambda g, ans, x, *, axis, keepdims: _expand_back(g, x, axis, keepdims) / _count(x, axis),
+)
+prod = _reduction(
+    "prod",
+    np.prod,
+    lambda g, ans, x, *, axis, keepdims: _expand_back(g * ans, x, axis, keepdims) / x,
+)
+max = _reduction("max", np.max, _minmax_vjp)
+min = _reduction("min", np.min, _minmax_vjp)
+
+
+def _np_logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+    return out[()] if isinstance(out, np.ndarray) and out.ndim == 0 else out
+
+
+def _logsumexp_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, keepdims: bool) -> Any:
+    axes = _axes(axis, _ndim(x))
+    a = ans if keepdims or not axes else expand_dims(ans, axes)
+    return _expand_back(g, x, axis, keepdims) * exp(x - a)
+
+
+logsumexp = _reduction("logsumexp", _np_logsumexp, _logsumexp_vjp)
+
+
+def _np_softmax(x: Any, axis: int = -1) -> Any:
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _np_log_softmax(x: Any, axis: int = -1) -> Any:
+    return x - _np_logsumexp(x, axis=axis, keepdims=True)
+
+
+def _softmax_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    (a,) = _axes(axis, _ndim(x))
+    return ans * (g - sum(g * ans, axis=a, keepdims=True))
+
+
+def _log_softmax_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    (a,) = _axes(axis, _ndim(x))
+    return g - exp(ans) * sum(g, axis=a, keepdims=True)
+
+
+_SOFTMAX = Prim("softmax", _np_softmax, (_softmax_vjp,))
+_LOG_SOFTMAX = Prim("log_softmax", _np_log_softmax, (_log_softmax_vjp,))
+
+
+@overload
+def softmax(x: BVar[T], /, axis: int = -1) -> BVar[T]: ...
+@overload
+def softmax(x: T, /, axis: int = -1) -> T: ...
+def softmax(x: Any, /, axis: int = -1) -> Any:
+    """``exp(x) / sum(exp(x))`` along ``axis``, computed stably."""
+    return lift(_SOFTMAX, (x,), {"axis": axis})
+
+
+@overload
+def log_softmax(x: BVar[T], /, axis: int = -1) -> BVar[T]: ...
+@overload
+def log_softmax(x: T, /, axis: int = -1) -> T: ...
+def log_softmax(x: Any, /, axis: int = -1) -> Any:
+    """``x - logsumexp(x)`` along ``axis``, computed stably."""
+    return lift(_LOG_SOFTMAX, (x,), {"axis": axis})
+
+
+# ----- shape -----
+
+
+def _batch(g: Any, ans: Any) -> tuple[int, ...]:
+    gs = _shape(g)
+    return gs[: len(gs) - _ndim(ans)]
+
+
+_RESHAPE = Prim(
+    "reshape",
+    lambda x, *, shape: np.reshape(x, shape),
+    (lambda g, ans, x, *, shape: reshape(g, _batch(g, ans) + _shape(x)),),
+)
+
+
+def reshape(x: T, shape: int | Sequence[int], /) -> T:
+    """``numpy.reshape``."""
+    return lift(_RESHAPE, (x,), {"shape": shape})  # type: ignore[no-any-return]
+
+
+def ravel(x: T, /) -> T:
+    """``numpy.ravel`` (a reshape to one dimension)."""
+    return reshape(x, (-1,))
+
+
+def _transpose_vjp(g: Any, ans: Any, x: Any, *, axes: Sequence[int] | None) -> Any:
+    nd = _ndim(x)
+    b = len(_batch(g, ans))
+    perm = list(range(nd))[::-1] if axes is None else [a % nd for a in axes]
+    inv = [0] * nd
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return transpose(g, list(range(b)) + [b + i for i in inv])
+
+
+_TRANSPOSE = Prim("transpose", lambda x, *, axes: np.transpose(x, axes), (_transpose_vjp,))
+
+
+def transpose(x: T, axes: Sequence[int] | None = None, /) -> T:
+    """``numpy.transpose`` (reverse the axes, or permute them by ``axes``)."""
+    return lift(_TRANSPOSE, (x,), {"axes": None if axes is None else tuple(axes)})  # type: ignore[no-any-return]
+
+
+def _swap_last(x: Any) -> Any:
+    nd = _ndim(x)
+    return transpose(x, [*list(range(nd - 2)), nd - 1, nd - 2])
+
+
+_SQUEEZE = Prim(
+    "squeeze",
+    lambda x, *, axis: np.squeeze(x, axis=axis),
+    (lambda g, ans, x, *, axis: reshape(g, _batch(g, ans) + _shape(x)),),
+)
+
+
+def squeeze(x: T, /, axis: Axis = None) -> T:
+    """``numpy.squeeze``."""
+    return lift(_SQUEEZE, (x,), {"axis": axis})  # type: ignore[no-any-return]
+
+
+_EXPAND = Prim(
+    "expand_dims",
+    lambda x, *, axis: np.expand_dims(x, axis),
+    (lambda g, ans, x, *, axis: reshape(g, _batch(g, ans) + _shape(x)),),
+)
+
+
+def expand_dims(x: T, axis: int | tuple[int, ...], /) -> T:
+    """``numpy.expand_dims``."""
+    return lift(_EXPAND, (x,), {"axis": axis})  # type: ignore[no-any-return]
+
+
+_BROADCAST = Prim(
+    "broadcast_to",
+    lambda x, *, shape: np.broadcast_to(x, shape),
+    (lambda g, ans, x, *, shape: unbroadcast(g, _shape(x), len(shape)),),
+)
+# the same, but owning its memory: gradients handed to users must be writable
+_BROADCAST_COPY = Prim(
+    "broadcast_to",
+    lambda x, *, shape: np.array(np.broadcast_to(x, shape)),
+    (lambda g, ans, x, *, shape: unbroadcast(g, _shape(x), len(shape)),),
+)
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...], /) -> Any:
+    """``numpy.broadcast_to``; the gradient is summed back to ``x``'s shape."""
+    return lift(_BROADCAST, (x,), {"shape": tuple(shape)})
+
+
+def _broadcast_copy(x: Any, shape: tuple[int, ...]) -> Any:
+    return lift(_BROADCAST_COPY, (x,), {"shape": tuple(shape)})
+
+
+def _unbroadcast_fwd(g: Any, *, shape: tuple[int, ...], out_ndim: int) -> Any:
+    nd = np.ndim(g)
+    batch = nd - out_ndim
+    lead = tuple(range(batch, nd - len(shape)))
+    if lead:
+        g = np.sum(g, axis=lead)
+    gs = np.shape(g)
+    keep = tuple(
+        i - len(shape) for i, d in enumerate(shape) if d == 1 and gs[len(gs) - len(shape) + i] != 1
+    )
+    if keep:
+        g = np.sum(g, axis=keep, keepdims=True)
+    return g
+
+
+_UNBROADCAST = Prim(
+    "unbroadcast",
+    _unbroadcast_fwd,
+    (
+        lambda g, ans, x, *, shape, out_ndim: _broadcast_copy(
+            g, _batch(g, ans) + _shape(x)[len(_shape(x)) - out_ndim :]
+        ),
+    ),
+)
+
+
+def unbroadcast(g: Any, shape: tuple[int, ...], out_ndim: int) -> Any:
+    """Sum a cotangent ``g`` of a broadcast result (``out_ndim`` dims, plus any leading batch
+    dims of ``g``) back to an operand of ``shape``."""
+    return lift(_UNBROADCAST, (g,), {"shape": tuple(shape), "out_ndim": out_ndim})
+
+
+class _Each:
+    """``vjps`` for a variadic primitive: position ``i`` gets ``fn(i, ...)``."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __getitem__(self, i: int) -> Callable[..., Any]:
+        fn = self.fn
+        return lambda g, ans, *xs, **kw: fn(i, g, ans, *xs, **kw)
+
+
+def _concat_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
+    nd = _ndim(xs[0])
+    a = axis - nd if axis >= 0 else axis
+    start = int(builtins.sum(_shape(x)[a] for x in xs[:i]))
+    idx = (Ellipsis, slice(start, start + _shape(xs[i])[a])) + (slice(None),) * (-a - 1)
+    return take_index(g, idx)
+
+
+def _stack_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
+    nd = _ndim(xs[0]) + 1
+    a = axis - nd if axis >= 0 else axis
+    idx = (Ellipsis, i) + (slice(None),) * (-a - 1)
+    return take_index(g, idx)
+
+
+_CONCAT = Prim("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis), _Each(_concat_vjp))  # type: ignore[arg-type]
+_STACK = Prim("stack", lambda *xs, axis: np.stack(xs, axis=axis), _Each(_stack_vjp))  # type: ignore[arg-type]
+
+
+def concatenate(xs: Sequence[Any], /, axis: int = 0) -> Any:
+    """``numpy.concatenate``; each input gets its slice of the gradient."""
+    return lift(_CONCAT, tuple(xs), {"axis": axis})
+
+
+def stack(xs: Sequence[Any], /, axis: int = 0) -> Any:
+    """``numpy.stack``; each input gets its slice of the gradient."""
+    return lift(_STACK, tuple(xs), {"axis": axis})
+
+
+# ----- indexing -----
+
+
+def _index_tuple(idx: Any) -> tuple[Any, ...]:
+    return idx if isinstance(idx, tuple) else (idx,)
+
+
+def _take_fwd(x: Any, *, idx: Any, nd: int) -> Any:
+    b = np.ndim(x) - nd
+    return x[(slice(None),) * b + _index_tuple(idx)] if b else x[idx]
+
+
+def _untake_fwd(g: Any, *, idx: Any, shape: tuple[int, ...], out_nd: int) -> Any:
+    b = np.ndim(g) - out_nd
+    gs = np.shape(g)[:b]
+    out = np.zeros(gs + shape, dtype=np.result_type(g, np.float64))
+    np.add.at(out, (slice(None),) * b + _index_tuple(idx) if b else idx, g)
+    return out
+
+
+_TAKE = Prim(
+    "getitem",
+    _take_fwd,
+    (
+        lambda g, ans, x, *, idx, nd: _untake(
+            g, idx, _shape(x)[len(_shape(x)) - nd :], _ndim(ans) - (_ndim(x) - nd)
+        ),
+    ),
+)
+_UNTAKE = Prim(
+    "untake",
+    _untake_fwd,
+    (lambda g, ans, x, *, idx, shape, out_nd: lift(_TAKE, (g,), {"idx": idx, "nd": len(shape)}),),
+)
+
+
+def _untake(g: Any, idx: Any, shape: tuple[int, ...], out_nd: int) -> Any:
+    return lift(_UNTAKE, (g,), {"idx": idx, "shape": shape, "out_nd": out_nd})
+
+
+def take_index(x: Any, idx: Any, /) -> Any:
+    """``x[idx]`` for arrays (basic and advanced indexing); the gradient is scattered
+    back into zeros, adding where an index repeats."""
+    return lift(_TAKE, (x,), {"idx": idx, "nd": _ndim(x)})
+
+
+def take(x: Any, indices: Any, /, axis: int | None = None) -> Any:
+    """``numpy.take``."""
+    if axis is None:
+        return take_index(ravel(x), np.asarray(indices))
+    a = axis % _ndim(x)
+    return take_index(x, (slice(None),) * a + (np.asarray(indices),))
+
+
+# ----- linear algebra -----
+
+
+def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    na, nb = _ndim(a), _ndim(b)
+    if nb == 1:
+        # (.., m) cotangent of a (m, k) @ b (k,), or a (k,) @ b (k,) -> scalar
+        return expand_dims(g, -1) * b
+    if na == 1:
+        # a (k,) @ b (k, n): g (.., n) @ b.T (n, k)
+        return matmul(g, _swap_last(b))
+    return _ub(matmul(g, _swap_last(b)), a, ans)
+
+
+def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    na, nb = _ndim(a), _ndim(b)
+    if na == 1 and nb == 1:
+        return expand_dims(g, -1) * a
+    if na == 1:
+        # a (k,) @ b (k, n): cotangent of b is outer(a, g)
+        return expand_dims(a, -1) * expand_dims(g, -2)
+    if nb == 1:
+        # a (m, k) @ b (k,): g (.., m) @ a (m, k)
+        return matmul(g, a)
+    return _ub(matmul(_swap_last(a), g), b, ans)
+
+
+matmul = lift2("matmul", np.matmul, _matmul_vjp_a, _matmul_vjp_b)
+
+
+def dot(x: Any, y: Any, /) -> Any:
+    """``numpy.dot`` for scalars, vectors and matrices (``matmul`` for 1-D and 2-D)."""
+    if _ndim(x) == 0 or _ndim(y) == 0:
+        return x * y
+    return matmul(x, y)
+
+
+def outer(x: Any, y: Any, /) -> Any:
+    """``numpy.outer`` of two vectors."""
+    return expand_dims(ravel(x), -1) * ravel(y)
