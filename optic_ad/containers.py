@@ -55,7 +55,6 @@ def collect_var(vs: Any) -> BVar[Any]:
         keys = tuple(vs)
         return lift(_COLLECT, tuple(vs[k] for k in keys), {"kind": keys})  # type: ignore[no-any-return]
     if isinstance(vs, tuple | list):
-        kind = type(vs) if type(vs) in (tuple, list) else type(vs)
-        return lift(_COLLECT, tuple(vs), {"kind": kind})  # type: ignore[no-any-return]
+        return lift(_COLLECT, tuple(vs), {"kind": type(vs)})  # type: ignore[no-any-return]
     msg = f"collect_var needs a tuple, list or dict, got {type(vs).__qualname__}"
     raise TypeError(msg)
