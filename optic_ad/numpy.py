@@ -18,9 +18,10 @@ from __future__ import annotations
 import builtins
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, Literal, Protocol, TypeVar, overload
 
 import numpy as np
+from numpy.typing import NDArray
 
 from optic_ad.bvar import BVar, Prim, lift, shape_of
 
@@ -107,12 +108,28 @@ class Binary(Protocol):
 
 
 class Reduction(Protocol):
-    """A reduction over ``axis`` (all axes by default), with ``keepdims``."""
+    """A reduction over ``axis`` (all axes by default), with ``keepdims``: a BVar reduced
+    over every axis is a ``BVar[float]``.
+
+    The overloads do not overlap on purpose: mypy answers ``Any`` when an argument that
+    contains ``Any`` (as ``NDArray`` does) matches several overloads."""
 
     @overload
-    def __call__(self, x: BVar[Any], /, axis: Axis = None, keepdims: bool = False) -> BVar[Any]: ...
+    def __call__(
+        self, x: BVar[Any], /, axis: None = None, keepdims: Literal[False] = False
+    ) -> BVar[float]: ...
     @overload
-    def __call__(self, x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any: ...
+    def __call__(
+        self, x: BVar[Any], /, axis: int | tuple[int, ...], keepdims: bool = False
+    ) -> BVar[Any]: ...
+    @overload
+    def __call__(self, x: BVar[Any], /, axis: None, keepdims: Literal[True]) -> BVar[Any]: ...
+    @overload
+    def __call__(self, x: BVar[Any], /, *, keepdims: Literal[True]) -> BVar[Any]: ...
+    @overload
+    def __call__(
+        self, x: NDArray[Any] | float | Sequence[Any], /, axis: Axis = None, keepdims: bool = False
+    ) -> Any: ...
 
 
 def _is_bvar(args: tuple[Any, ...]) -> bool:
@@ -135,6 +152,13 @@ def lift1(
     def f(x: Any, /) -> Any:
         if type(x) is BVar:
             return lift(prim, (x,), {})
+        if type(x) is float and scalar is not None:
+            # a Python float stays a Python float (numpy's scalars are slow to compute
+            # with); math's domain errors fall back to numpy's inf/nan and warning
+            try:
+                return scalar(x)
+            except (ValueError, OverflowError):
+                pass
         return fwd(x)
 
     f.__name__ = f.__qualname__ = name

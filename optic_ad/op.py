@@ -81,8 +81,10 @@ class Op(Generic[A, B]):
         self.arity = arity
 
     @staticmethod
-    def identity() -> Op[X, X]:
-        """The identity Op: value and cotangent pass through unchanged."""
+    def identity() -> Op[Any, Any]:
+        """The identity Op: value and cotangent pass through unchanged.
+
+        It is typed ``Op[Any, Any]`` so that ``Op.identity() >> f`` has ``f``'s types."""
         return Op(_identity_run, name="identity")
 
     def __rshift__(self, other: Op[B, C]) -> Op[A, C]:
