@@ -99,27 +99,59 @@ UNARY: list[tuple[str, Case, float, float]] = [
     ("softmax-axis0", lambda m, x: _softmax(m, x, axis=0) if np.ndim(x) else x, -2, 2),
     ("ravel", lambda m, x: m.ravel(x) * m.arange(np.size(x)), -2, 2),
     ("reshape", lambda m, x: m.reshape(x, (-1, 1)) * m.arange(np.size(x)), -2, 2),
-    ("transpose", lambda m, x: m.transpose(x) * m.arange(np.size(x)).reshape(np.shape(x)[::-1]), -2, 2),
+    (
+        "transpose",
+        lambda m, x: m.transpose(x) * m.arange(np.size(x)).reshape(np.shape(x)[::-1]),
+        -2,
+        2,
+    ),
     ("T", lambda m, x: x.T * m.arange(np.size(x)).reshape(np.shape(x)[::-1]), -2, 2),
     ("expand_dims", lambda m, x: m.expand_dims(x, 0) * 2.0, -2, 2),
     ("squeeze", lambda m, x: m.squeeze(m.expand_dims(x, -1)) * 3.0, -2, 2),
     # autograd's broadcast_to cannot add leading dims: its oracle multiplies by ones
-    ("broadcast_to", lambda m, x: (m.broadcast_to(x, (2, *np.shape(x))) if m is anp else x * np.ones((2, *np.shape(x)))), -2, 2),
+    (
+        "broadcast_to",
+        lambda m, x: (
+            m.broadcast_to(x, (2, *np.shape(x))) if m is anp else x * np.ones((2, *np.shape(x)))
+        ),
+        -2,
+        2,
+    ),
     ("getitem-last", lambda m, x: x[..., -1] * 2.0 if np.ndim(x) else x, -2, 2),
     ("getitem-slice", lambda m, x: x[1:] * x[1:] if np.ndim(x) else x, -2, 2),
     ("getitem-repeat", lambda m, x: x[np.array([0, 0, -1])] if np.ndim(x) else x, -2, 2),
     ("getitem-newaxis", lambda m, x: x[:, None] * x[None] if np.ndim(x) == 1 else x, -2, 2),
     # autograd has no VJP for take: its oracle indexes the flattened array
-    ("take", lambda m, x: (m.take(x, np.array([0, 0, 1])) if m is anp else m.ravel(x)[np.array([0, 0, 1])]) if np.size(x) > 1 else x, -2, 2),
+    (
+        "take",
+        lambda m, x: (
+            (m.take(x, np.array([0, 0, 1])) if m is anp else m.ravel(x)[np.array([0, 0, 1])])
+            if np.size(x) > 1
+            else x
+        ),
+        -2,
+        2,
+    ),
     ("concatenate", lambda m, x: m.concatenate([m.ravel(x), m.ravel(x) * 2.0]), -2, 2),
-    ("concatenate-last", lambda m, x: m.concatenate([x, m.sin(x)], axis=-1) if np.ndim(x) else x, -2, 2),
+    (
+        "concatenate-last",
+        lambda m, x: m.concatenate([x, m.sin(x)], axis=-1) if np.ndim(x) else x,
+        -2,
+        2,
+    ),
     ("stack", lambda m, x: m.stack([x, m.sin(x)], axis=0), -2, 2),
     ("outer", lambda m, x: m.outer(m.ravel(x), m.sin(m.ravel(x))), -2, 2),
 ]
 
 # (name, function of (m, x, y), x shape, y shape)
 BINARY: list[tuple[str, Case, tuple[int, ...], tuple[int, ...]]] = []
-for _shape_x, _shape_y in [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 3), ())]:
+for _shape_x, _shape_y in [
+    ((3,), (3,)),
+    ((2, 3), (3,)),
+    ((2, 1), (1, 3)),
+    ((), (2, 3)),
+    ((2, 3), ()),
+]:
     BINARY += [
         ("add", lambda m, x, y: x + y, _shape_x, _shape_y),
         ("subtract", lambda m, x, y: x - y, _shape_x, _shape_y),
@@ -131,14 +163,22 @@ for _shape_x, _shape_y in [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), 
         # autograd's where does not unbroadcast: its oracle broadcasts the operands first
         (
             "where",
-            lambda m, x, y: m.where(m.sin(x * 3.0) > 0, x, y)
-            if m is anp
-            else m.where(m.sin(x * 3.0) > 0, x + 0.0 * y, y + 0.0 * x),
+            lambda m, x, y: (
+                m.where(m.sin(x * 3.0) > 0, x, y)
+                if m is anp
+                else m.where(m.sin(x * 3.0) > 0, x + 0.0 * y, y + 0.0 * x)
+            ),
             _shape_x,
             _shape_y,
         ),
     ]
-for _shape_x, _shape_y in [((2, 3), (3, 4)), ((2, 3), (3,)), ((3,), (3, 2)), ((3,), (3,)), ((2, 2, 3), (3, 2))]:
+for _shape_x, _shape_y in [
+    ((2, 3), (3, 4)),
+    ((2, 3), (3,)),
+    ((3,), (3, 2)),
+    ((3,), (3,)),
+    ((2, 2, 3), (3, 2)),
+]:
     BINARY.append(("matmul", lambda m, x, y: m.matmul(x, y), _shape_x, _shape_y))
     BINARY.append(("@", lambda m, x, y: x @ y, _shape_x, _shape_y))
     if len(_shape_x) <= 2:
@@ -173,6 +213,7 @@ def _fd(fn: Callable[..., Any], xs: list[Arr], i: int, eps: float = 1e-6) -> Arr
 
 def _values(shape: tuple[int, ...], lo: float, hi: float) -> st.SearchStrategy[Arr]:
     n = int(np.prod(shape))
+
     def build(v: list[float]) -> Arr:
         return np.array(v, dtype=np.float64).reshape(shape)
 
@@ -217,7 +258,9 @@ def test_binary_gradient_matches_autograd_and_fd(
     if name in {"maximum", "minimum", "where"}:
         # keep away from the kink, where finite differences are meaningless
         x = x + 0.05 * np.sign(x - y + 1e-9) if name != "where" else x
-        if name == "where" and np.any(np.abs(np.sin(3.0 * np.broadcast_to(x, np.broadcast_shapes(sx, sy)))) < 1e-3):
+        if name == "where" and np.any(
+            np.abs(np.sin(3.0 * np.broadcast_to(x, np.broadcast_shapes(sx, sy)))) < 1e-3
+        ):
             return
     _check(f, [x, y])
 

@@ -51,7 +51,9 @@ def test_op_on_plain_values_runs_forward() -> None:
 def test_op2_and_op3() -> None:
     mul = ad.op2(lambda x, y: (x * y, lambda g: (g * y, g * x)))
     assert ad.grad_bp2(lambda a, b: mul(a, b), 3.0, 4.0) == (4.0, 3.0)
-    fma: ad.Op[tuple[float, float, float], float] = ad.op3(lambda x, y, z: (x * y + z, lambda g: (g * y, g * x, g)))
+    fma: ad.Op[tuple[float, float, float], float] = ad.op3(
+        lambda x, y, z: (x * y + z, lambda g: (g * y, g * x, g))
+    )
     _, grads = ad.backprop_n(lambda a, b, c: fma(a, b, c), 2.0, 5.0, 7.0)
     assert grads == (5.0, 2.0, 1.0)
 

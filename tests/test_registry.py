@@ -52,7 +52,11 @@ def same_shape_pairs() -> st.SearchStrategy[tuple[Any, Any, Any]]:
         st.tuples(floats, arrays_like((2,))),
         st.builds(Pair, arrays_like((2,)), floats),
         st.fixed_dictionaries({"a": floats, "b": st.lists(floats, min_size=2, max_size=2)}),
-        st.builds(Outer, st.builds(Inner, arrays_like((2,)), floats), st.lists(floats, min_size=3, max_size=3)),
+        st.builds(
+            Outer,
+            st.builds(Inner, arrays_like((2,)), floats),
+            st.lists(floats, min_size=3, max_size=3),
+        ),
         st.just(None),
     ]
     return st.one_of([triple(k) for k in kinds])
@@ -78,9 +82,11 @@ def _leaves(x: Any) -> list[float]:
         return [v for k in sorted(x) for v in _leaves(x[k])]
     if isinstance(x, tuple | list):
         return [v for item in x for v in _leaves(item)]
-    return [v for f in attrs.fields(type(x)) for v in _leaves(getattr(x, f.name))] if attrs.has(
-        type(x)
-    ) else [v for f in dataclasses.fields(x) for v in _leaves(getattr(x, f.name))]
+    return (
+        [v for f in attrs.fields(type(x)) for v in _leaves(getattr(x, f.name))]
+        if attrs.has(type(x))
+        else [v for f in dataclasses.fields(x) for v in _leaves(getattr(x, f.name))]
+    )
 
 
 @given(same_shape_pairs())
@@ -131,10 +137,17 @@ def test_register_and_cache() -> None:
         def __init__(self, v: float) -> None:
             self.v = v
 
-    ad.register(Money, zero=lambda m: Money(0.0), add=lambda a, b: Money(a.v + b.v), one=lambda m: Money(1.0))
+    ad.register(
+        Money,
+        zero=lambda m: Money(0.0),
+        add=lambda a, b: Money(a.v + b.v),
+        one=lambda m: Money(1.0),
+    )
     assert ad.add(Money(1.0), Money(2.0)).v == 3.0
     assert instance(Money) is instance(Money)
-    g = ad.grad_bp(lambda m: m.view(ad.lens(lambda s: s.v, lambda s, a: Money(a))) * 3.0, Money(2.0))
+    g = ad.grad_bp(
+        lambda m: m.view(ad.lens(lambda s: s.v, lambda s, a: Money(a))) * 3.0, Money(2.0)
+    )
     assert isinstance(g, Money)
     assert g.v == 3.0
 

@@ -53,7 +53,9 @@ def test_gradient_of_a_record_is_a_record() -> None:
 
 
 def test_dataclass_namedtuple_dict_list() -> None:
-    assert ad.grad_bp(lambda v: v.view(ad.lenses(DC).x) * v.view(ad.lenses(DC).y), DC(2.0, 3.0)) == DC(3.0, 2.0)
+    assert ad.grad_bp(
+        lambda v: v.view(ad.lenses(DC).x) * v.view(ad.lenses(DC).y), DC(2.0, 3.0)
+    ) == DC(3.0, 2.0)
     assert ad.grad_bp(lambda v: v[0] * v[1], NT(2.0, 5.0)) == NT(5.0, 2.0)
     assert ad.grad_bp(lambda v: v["a"] * v["b"], {"a": 2.0, "b": 5.0}) == {"a": 5.0, "b": 2.0}
     assert ad.grad_bp(lambda v: v[0] * 3.0, [2.0, 5.0]) == [3.0, 0.0]
@@ -160,11 +162,20 @@ def test_output_not_depending_on_input() -> None:
 
 def test_bvar_operators_and_shape() -> None:
     def f(v: ad.BVar[Any]) -> Any:
-        assert v.shape == (2, 3) and v.ndim == 2 and len(v) == 2 and v.size == 6
+        assert v.shape == (2, 3)
+        assert v.ndim == 2
+        assert len(v) == 2
+        assert v.size == 6
         assert (v > 0.0).dtype == bool
         rows = list(v)
         w = (-v + 1.0) * 2.0 - 1.0 / (v + 3.0) + abs(v) + 2.0 ** (v / 4.0)
-        return anp.sum(w.T @ np.ones(2)) + anp.sum(rows[0]) + anp.sum(v.reshape(6)[2:4]) + v.sum() + v.mean()
+        return (
+            anp.sum(w.T @ np.ones(2))
+            + anp.sum(rows[0])
+            + anp.sum(v.reshape(6)[2:4])
+            + v.sum()
+            + v.mean()
+        )
 
     x = np.arange(6.0).reshape(2, 3) / 10.0
     g = ad.grad_bp(f, x)
