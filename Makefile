@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/python -m examples.digits
 	$(BIN)/python -m examples.walkthrough
 
 test: lint typecheck pytest docs
@@ -23,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	PYTHONPATH=. $(BIN)/mypy
 
 pytest: $(STAMP)
 	$(BIN)/pytest

@@ -13,13 +13,18 @@ handled inline with no generic dispatch; everything else goes through :func:`lif
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar, overload
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import numpy as np
 
-from optic_ad.registry import one, register, zero
-from optic_ad.tape import EscapedBVarError, NaNError, Rule, Tape, _is_bad, _rule_name
+from optic_ad.registry import add, lifted_type, one, register, zero
+from optic_ad.tape import EscapedBVarError, NaNError, Rule, Tape, _is_bad, _rule_name, user_line
+
+if TYPE_CHECKING:  # optics: typing only (optics.py imports this module lazily)
+    from optic_ad.optics import Lens, Traversal
 
 __all__ = [
     "BVar",
@@ -72,12 +77,29 @@ def _rec(tape: Tape, value: Any, rule: Rule, parents: tuple[int, ...], saved: An
 
 
 def _check_value(tape: Tape, index: int, value: Any, rule: Rule, saved: Any) -> None:
-    # Only reached with debug_nans=True: name the op for this and later error messages.
+    # Only reached with debug_nans=True: name the op and the user's source line for this
+    # and later error messages (walking the stack is too slow to do unconditionally).
+    frame = sys._getframe(2)
     name = saved[0].name if rule is _prim_rule else _rule_name(rule)
+    if name == "Op":
+        name = _op_name(frame)
     tape.names[index] = name
+    where = user_line(frame)
+    if where is not None:
+        tape.where[index] = where
     if _is_bad(value.value if type(value) is BVar else value):
-        msg = f"op '{name}' (node {index}) produced a NaN or inf value"
+        at = f", recorded at {where}" if where else ""
+        msg = f"op '{name}' (node {index}{at}) produced a NaN or inf value"
         raise NaNError(msg)
+
+
+def _op_name(frame: FrameType | None) -> str:
+    # An Op's node does not keep the Op; its name is a local of the frame applying it.
+    while frame is not None:
+        if frame.f_code.co_name == "_apply":
+            return str(getattr(frame.f_locals.get("op"), "name", "op"))
+        frame = frame.f_back
+    return "op"
 
 
 def shape_of(x: Any) -> tuple[int, ...] | None:
@@ -95,14 +117,31 @@ def shape_of(x: Any) -> tuple[int, ...] | None:
 def _ub(x: Any, out: Any) -> tuple[tuple[int, ...], int] | None:
     # Decided at record time so the backward pass of the common case does nothing:
     # None means "the cotangent already has x's shape".
+    to = type(out)
+    if to is float:
+        # a Python float result means both operands were Python scalars
+        return None
+    if to is np.ndarray and type(x) is np.ndarray:
+        sx = x.shape
+        so = out.shape
+        return None if sx == so else (sx, len(so))
     tx = type(x)
-    if tx is type(out) and (tx is float or tx is int):
+    if tx is to and tx is int:
         return None
     sx = shape_of(x)
     so = shape_of(out)
     if sx is None or so is None or sx == so:
         return None
     return (sx, len(so))
+
+
+# saved unbroadcast info of two operands that need none (Python float results)
+_NO_UB = (None, None)
+
+
+def _ub2(a: Any, b: Any, out: Any) -> Any:
+    ia, ib = _ub(a, out), _ub(b, out)
+    return _NO_UB if ia is None and ib is None else (ia, ib)
 
 
 def _unb(g: Any, info: tuple[tuple[int, ...], int] | None) -> Any:
@@ -115,14 +154,20 @@ def _unb(g: Any, info: tuple[tuple[int, ...], int] | None) -> Any:
 
 
 def _r_add(g: Any, s: Any) -> tuple[Any, ...]:
+    if s is _NO_UB:
+        return (g, g)
     return (_unb(g, s[0]), _unb(g, s[1]))
 
 
 def _r_add1(g: Any, s: Any) -> tuple[Any, ...]:
+    if s is None:
+        return (g,)
     return (_unb(g, s),)
 
 
 def _r_sub(g: Any, s: Any) -> tuple[Any, ...]:
+    if s is _NO_UB:
+        return (g, -g)
     return (_unb(g, s[0]), _unb(-g, s[1]))
 
 
@@ -132,11 +177,21 @@ def _r_neg1(g: Any, s: Any) -> tuple[Any, ...]:
 
 def _r_mul(g: Any, s: Any) -> tuple[Any, ...]:
     a, b, ia, ib = s
+    if ia is None and ib is None:
+        return (g * b, g * a)
     return (_unb(g * b, ia), _unb(g * a, ib))
 
 
+def _r_square(g: Any, s: Any) -> tuple[Any, ...]:
+    # exactly g * x + g * x, the cotangent x * x would get as a product
+    return (g * s * 2.0,)
+
+
 def _r_mul1(g: Any, s: Any) -> tuple[Any, ...]:
-    return (_unb(g * s[0], s[1]),)
+    c, info = s
+    if info is None:
+        return (g * c,)
+    return (_unb(g * c, info),)
 
 
 def _r_div(g: Any, s: Any) -> tuple[Any, ...]:
@@ -220,6 +275,8 @@ class Prim:
 def _prim_rule(g: Any, saved: Any) -> tuple[Any, ...]:
     prim, argnums, args, kw, ans = saved
     vjps = prim.vjps
+    if len(argnums) == 1:
+        return (vjps[argnums[0]](g, ans, *args, **kw),)
     return tuple(vjps[i](g, ans, *args, **kw) for i in argnums)
 
 
@@ -263,11 +320,24 @@ def lift(prim: Prim, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
     BVar, record one node on the deepest tape among them (BVars of shallower tapes are
     constants to it) and return a BVar."""
     vjps = prim.vjps
+    if len(args) == 1:
+        # the common unary case, without split_args' lists and closure
+        (x,) = args
+        if type(x) is not BVar:
+            return prim.fwd(x, **kw)
+        v = x.value
+        ans = lift(prim, (v,), kw) if type(v) is BVar else prim.fwd(v, **kw)
+        if vjps[0] is None:
+            return _rec(x._tape, ans, _prim_rule, (), (prim, (), (v,), kw, ans))
+        return _rec(x._tape, ans, _prim_rule, (x._index,), (prim, _ARG0, (v,), kw, ans))
     top, inner, parents, argnums = split_args(args, lambda i: vjps[i] is not None)
     if top is None:
         return prim.fwd(*args, **kw)
     ans = lift(prim, inner, kw)
     return _rec(top, ans, _prim_rule, parents, (prim, argnums, inner, kw, ans))
+
+
+_ARG0 = (0,)
 
 
 def _other(a: BVar[Any], b: BVar[Any]) -> int:
@@ -333,18 +403,26 @@ class BVar(Generic[_T]):
                 a, b = self.value, other.value
                 ans = a + b
                 return _rec(
-                    self._tape, ans, _r_add, (self._index, other._index), (_ub(a, ans), _ub(b, ans))
+                    self._tape,
+                    ans,
+                    _r_add,
+                    (self._index, other._index),
+                    _NO_UB if type(ans) is float else _ub2(a, b, ans),
                 )
             if _other(self, other):
                 return other.__radd__(self)
         a = self.value
         ans = a + other
-        return _rec(self._tape, ans, _r_add1, (self._index,), _ub(a, ans))
+        return _rec(
+            self._tape, ans, _r_add1, (self._index,), None if type(ans) is float else _ub(a, ans)
+        )
 
     def __radd__(self, other: Any) -> BVar[_T]:
         a = self.value
         ans = other + a
-        return _rec(self._tape, ans, _r_add1, (self._index,), _ub(a, ans))
+        return _rec(
+            self._tape, ans, _r_add1, (self._index,), None if type(ans) is float else _ub(a, ans)
+        )
 
     def __sub__(self, other: Any) -> BVar[_T]:
         if type(other) is BVar:
@@ -352,21 +430,33 @@ class BVar(Generic[_T]):
                 a, b = self.value, other.value
                 ans = a - b
                 return _rec(
-                    self._tape, ans, _r_sub, (self._index, other._index), (_ub(a, ans), _ub(b, ans))
+                    self._tape,
+                    ans,
+                    _r_sub,
+                    (self._index, other._index),
+                    _NO_UB if type(ans) is float else _ub2(a, b, ans),
                 )
             if _other(self, other):
                 return other.__rsub__(self)
         a = self.value
         ans = a - other
-        return _rec(self._tape, ans, _r_add1, (self._index,), _ub(a, ans))
+        return _rec(
+            self._tape, ans, _r_add1, (self._index,), None if type(ans) is float else _ub(a, ans)
+        )
 
     def __rsub__(self, other: Any) -> BVar[_T]:
         a = self.value
         ans = other - a
-        return _rec(self._tape, ans, _r_neg1, (self._index,), _ub(a, ans))
+        return _rec(
+            self._tape, ans, _r_neg1, (self._index,), None if type(ans) is float else _ub(a, ans)
+        )
 
     def __mul__(self, other: Any) -> BVar[_T]:
         if type(other) is BVar:
+            if other is self:
+                # x * x: one cotangent 2 g x instead of two that must then be added
+                a = self.value
+                return _rec(self._tape, a * a, _r_square, (self._index,), a)
             if other._tape is self._tape:
                 a, b = self.value, other.value
                 ans = a * b
@@ -375,18 +465,30 @@ class BVar(Generic[_T]):
                     ans,
                     _r_mul,
                     (self._index, other._index),
-                    (a, b, _ub(a, ans), _ub(b, ans)),
+                    (a, b, None, None) if type(ans) is float else (a, b, _ub(a, ans), _ub(b, ans)),
                 )
             if _other(self, other):
                 return other.__rmul__(self)
         a = self.value
         ans = a * other
-        return _rec(self._tape, ans, _r_mul1, (self._index,), (other, _ub(a, ans)))
+        return _rec(
+            self._tape,
+            ans,
+            _r_mul1,
+            (self._index,),
+            (other, None if type(ans) is float else _ub(a, ans)),
+        )
 
     def __rmul__(self, other: Any) -> BVar[_T]:
         a = self.value
         ans = other * a
-        return _rec(self._tape, ans, _r_mul1, (self._index,), (other, _ub(a, ans)))
+        return _rec(
+            self._tape,
+            ans,
+            _r_mul1,
+            (self._index,),
+            (other, None if type(ans) is float else _ub(a, ans)),
+        )
 
     def __truediv__(self, other: Any) -> BVar[_T]:
         if type(other) is BVar:
@@ -398,13 +500,19 @@ class BVar(Generic[_T]):
                     ans,
                     _r_div,
                     (self._index, other._index),
-                    (a, b, _ub(a, ans), _ub(b, ans)),
+                    (a, b, None, None) if type(ans) is float else (a, b, _ub(a, ans), _ub(b, ans)),
                 )
             if _other(self, other):
                 return other.__rtruediv__(self)
         a = self.value
         ans = a / other
-        return _rec(self._tape, ans, _r_div_num, (self._index,), (other, _ub(a, ans)))
+        return _rec(
+            self._tape,
+            ans,
+            _r_div_num,
+            (self._index,),
+            (other, None if type(ans) is float else _ub(a, ans)),
+        )
 
     def __rtruediv__(self, other: Any) -> BVar[_T]:
         a = self.value
@@ -510,32 +618,54 @@ class BVar(Generic[_T]):
             yield self[i]
 
     def __getitem__(self, idx: Any) -> BVar[Any]:
-        v = self.value
-        if type(v) is np.ndarray or type(v) is BVar:
+        v: Any = self.value
+        if type(v) is np.ndarray:
             return _anp.take_index(self, idx)  # type: ignore[no-any-return]
-        if isinstance(v, tuple | list | dict):
+        pv: Any = v
+        while type(pv) is BVar:  # a value from an outer tape: decide on what it holds
+            pv = pv.value
+        if isinstance(pv, tuple | list | dict) and not hasattr(type(pv), "_from_items"):
             part = v[idx]
             if type(part) is int:
                 return part  # type: ignore[return-value]
             return _rec(self._tape, part, _r_item, (self._index,), (v, idx))
+        if hasattr(type(pv), "_from_items"):  # T2/T3/HList: through ix, so gradients keep the type
+            from optic_ad.optics import ix
+
+            part_var: BVar[Any] = view_var(ix(idx), self)
+            return part_var
         return _anp.take_index(self, idx)  # type: ignore[no-any-return]
 
     # ----- optics -----
 
-    def view(self, optic: Any) -> BVar[Any]:
+    def view(self, optic: Lens[_T, A]) -> BVar[A]:
         """The part of this value that ``optic`` (a Lens or Iso) focuses on, as a BVar.
 
         Its gradient is "set the cotangent into zero" (see :func:`view_var`).
         """
         return view_var(optic, self)
 
-    def set(self, optic: Any, part: Any) -> BVar[_T]:
+    def set(self, optic: Lens[_T, A], part: BVar[A] | A) -> BVar[_T]:
         """A copy of this value with the part at ``optic`` replaced by ``part``."""
         return set_var(optic, part, self)
 
-    def over(self, optic: Any, fn: Callable[[Any], Any]) -> BVar[_T]:
+    def over(self, optic: Lens[_T, A], fn: Callable[[BVar[A]], Any]) -> BVar[_T]:
         """A copy of this value with ``fn`` applied to the part at ``optic``."""
         return over_var(optic, fn, self)
+
+    def preview(self, optic: Traversal[_T, A]) -> BVar[A] | None:
+        """The part at ``optic`` (a Prism, or any optic) as a BVar, or ``None`` when this
+        value does not match (see :func:`optic_ad.optic_vars.preview_var`)."""
+        from optic_ad.optic_vars import preview_var
+
+        return preview_var(optic, self)
+
+    def to_list_of(self, optic: Traversal[_T, A]) -> list[BVar[A]]:
+        """One BVar per focus of ``optic`` (a Traversal, or any optic), in order (see
+        :func:`optic_ad.optic_vars.to_list_of_var`)."""
+        from optic_ad.optic_vars import to_list_of_var
+
+        return to_list_of_var(optic, self)
 
 
 def _plain(x: Any) -> Any:
@@ -583,6 +713,8 @@ _SET = Prim(
 
 
 @overload
+def view_var(optic: Lens[S, A], v: BVar[S]) -> BVar[A]: ...
+@overload
 def view_var(optic: Any, v: BVar[S]) -> BVar[Any]: ...
 @overload
 def view_var(optic: Any, v: S) -> Any: ...
@@ -607,11 +739,27 @@ def over_var(optic: Any, fn: Callable[[Any], Any], whole: S) -> S:
     return set_var(optic, fn(view_var(optic, whole)), whole)
 
 
+def _add_fwd(x: Any, y: Any) -> Any:
+    return add(x, y)
+
+
+# Cotangents from an outer tape (higher order) are summed by the registry's add of what
+# they hold, recorded as one op whose backward hands ``g`` to both sides: ``x + y`` would
+# concatenate tuples and fails on records that have no ``+``.
+_ADD = Prim("add", _add_fwd, (lambda g, ans, x, y: g, lambda g, ans, x, y: g))
+
+
+def add_var(x: Any, y: Any) -> Any:
+    """``registry.add`` of two cotangents, differentiable when either is a BVar."""
+    return lift(_ADD, (x, y), {})
+
+
 register(
     BVar,
     zero=lambda v: zero(v.value),
-    add=lambda x, y: x + y,
+    add=add_var,
     one=lambda v: one(v.value),
 )
+lifted_type(BVar)
 
 from optic_ad import numpy as _anp  # noqa: E402  (cycle: numpy's rules need BVar)

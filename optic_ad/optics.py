@@ -1,90 +1,533 @@
-"""Optics over plain values: Lens (this module's core; the full hierarchy builds on it).
+"""Optics over plain values: Traversal, Lens, Prism and Iso, and ready-made ones.
 
-A ``Lens[S, A]`` focuses on exactly one ``A`` inside an ``S``: ``view(s)`` reads it and
-``set(s, a)`` returns a new ``S`` with it replaced (nothing is mutated). Lens laws:
+Four kinds of optic, from the most general to the most specific (the lattice of
+python-lenses, checked by mypy):
 
-* view-set: ``lens.set(s, lens.view(s)) == s``;
-* set-view: ``lens.view(lens.set(s, a)) == a``;
-* set-set: ``lens.set(lens.set(s, a), b) == lens.set(s, b)``.
+* ``Traversal[S, A]`` focuses on zero or more ``A`` inside an ``S``: ``to_list(s)`` reads
+  them (in order) and ``over(s, fn)`` rebuilds ``s`` with ``fn`` applied to each.
+* ``Lens[S, A]`` (a Traversal) focuses on exactly one ``A``: ``view(s)`` reads it and
+  ``set(s, a)`` returns a new ``S`` with it replaced (nothing is mutated).
+* ``Prism[S, A]`` (a Traversal) focuses on one ``A`` that may be absent: ``preview(s)`` is
+  the ``A`` or ``None``, ``review(a)`` builds an ``S`` from an ``A``.
+* ``Iso[S, A]`` (both a Lens and a Prism) is an invertible map: ``to(s)`` and ``from_(a)``.
 
-Lenses compose left to right with ``>>``. Every optic induces an Op (``as_op``), and a
-BVar reads through one with ``v.view(lens)`` (see ``optic_ad.bvar``).
+Laws (tested for every built-in optic and for compositions):
+
+* Lens: view-set ``l.set(s, l.view(s)) == s``; set-view ``l.view(l.set(s, a)) == a``;
+  set-set ``l.set(l.set(s, a), b) == l.set(s, b)``.
+* Prism: review-preview ``p.preview(p.review(a)) == a``; preview-review: if
+  ``p.preview(s)`` is ``a`` (not ``None``) then ``p.review(a) == s``.
+* Traversal: identity ``t.over(s, lambda a: a) == s``; composition
+  ``t.over(t.over(s, f), g) == t.over(s, lambda a: g(f(a)))``.
+* Iso: ``i.from_(i.to(s)) == s`` and ``i.to(i.from_(a)) == a``.
+
+Optics compose left to right with ``>>`` and the result is the weakest kind of the two
+(``Lens >> Lens`` is a Lens, ``Lens >> Prism`` an (affine) Traversal, ``Iso >> X`` an
+``X``, ``Prism >> Prism`` a Prism, anything ``>> Traversal`` a Traversal); composition is
+associative. Every optic induces an Op (``as_op``), and a BVar reads through one with
+``v.view(lens)``, ``v.preview(prism)``, ``v.to_list_of(traversal)`` (see
+``optic_ad.bvar`` and ``optic_ad.optic_vars``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
+import numpy as np
 
-from optic_ad.registry import field_names, zero
+from optic_ad.registry import field_names
 
 if TYPE_CHECKING:
     from optic_ad.op import Op
 
-__all__ = ["Lens", "Lenses", "field_lens", "lens", "lenses"]
+__all__ = [
+    "Iso",
+    "Lens",
+    "Lenses",
+    "Prism",
+    "Traversal",
+    "each",
+    "field_lens",
+    "instance_of",
+    "iso",
+    "ix",
+    "just",
+    "key",
+    "lens",
+    "lenses",
+    "prism",
+    "traversal",
+]
 
 S = TypeVar("S")
 A = TypeVar("A")
 B = TypeVar("B")
+C = TypeVar("C")
 
 
-class Lens(Generic[S, A]):
+class Traversal(Generic[S, A]):
+    """Focus on zero or more ``A`` inside an ``S`` (the most general optic here).
+
+    Args:
+        to_list: ``s -> [a, ...]``, the foci in order.
+        over: ``(s, fn) -> s`` applying ``fn`` to every focus, in the same order.
+        name: shown in ``repr`` and error messages.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> ad.each.to_list((1.0, 2.0))
+        [1.0, 2.0]
+        >>> ad.each.over([1.0, 2.0], lambda a: 10 * a)
+        [10.0, 20.0]
+    """
+
+    # One slot layout for every kind, so Iso can inherit from both Lens and Prism.
+    __slots__ = ("_f", "_g", "name")
+
+    def __init__(
+        self,
+        to_list: Callable[[S], list[A]],
+        over: Callable[[S, Callable[[A], A]], S],
+        name: str = "traversal",
+    ) -> None:
+        self._f: Any = to_list
+        self._g: Any = over
+        self.name = name
+
+    def to_list(self, s: S) -> list[A]:
+        """Every focus of ``s``, in order."""
+        return self._f(s)  # type: ignore[no-any-return]
+
+    def over(self, s: S, fn: Callable[[A], A]) -> S:
+        """A copy of ``s`` with ``fn`` applied to every focus."""
+        return self._g(s, fn)  # type: ignore[no-any-return]
+
+    def set(self, s: S, a: A) -> S:
+        """A copy of ``s`` with every focus replaced by ``a``."""
+        return self.over(s, lambda _: a)
+
+    def preview(self, s: S) -> A | None:
+        """The first focus of ``s``, or ``None`` when there is none."""
+        foci = self.to_list(s)
+        return foci[0] if foci else None
+
+    def view(self, s: S) -> A:
+        """The only focus of ``s``.
+
+        Raises:
+            ValueError: ``s`` has no focus or several (a Lens always has exactly one);
+                use ``preview`` or ``to_list`` instead.
+        """
+        foci = self.to_list(s)
+        if len(foci) != 1:
+            raise _not_a_lens(self, s, len(foci))
+        return foci[0]
+
+    def __rshift__(self, other: Traversal[A, B]) -> Traversal[S, B]:
+        """Compose left to right: the foci of ``other`` inside each focus of ``self``."""
+        return _compose(self, other)
+
+    def as_op(self) -> Op[S, Any]:
+        """The Op this optic induces: forward ``to_list`` (a list of parts), backward sets
+        each part's cotangent into the zero of the whole."""
+        from optic_ad.optic_vars import optic_op
+
+        return optic_op(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name})"
+
+
+def _not_a_lens(optic: Traversal[Any, Any], s: Any, n: int) -> ValueError:
+    what = "found no focus" if n == 0 else f"found {n} foci"
+    msg = (
+        f"{optic!r} {what} in a {type(s).__qualname__} where a Lens (exactly one focus) was "
+        "needed; use preview/preview_var or to_list/to_list_of_var for a Prism or Traversal"
+    )
+    return ValueError(msg)
+
+
+class Lens(Traversal[S, A]):
     """Focus on exactly one ``A`` inside an ``S`` (see the module docstring for the laws).
 
     Args:
         get: ``s -> a``.
         set: ``(s, a) -> s`` returning a new whole.
         name: shown in ``repr`` and error messages.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> first = ad.lens(lambda s: s[0], lambda s, a: (a, s[1]), name="first")
+        >>> first.view((1.0, 2.0)), first.set((1.0, 2.0), 5.0)
+        (1.0, (5.0, 2.0))
     """
 
-    __slots__ = ("_get", "_set", "name")
+    __slots__ = ()
 
     def __init__(self, get: Callable[[S], A], set: Callable[[S, A], S], name: str = "lens") -> None:
-        self._get = get
-        self._set = set
+        self._f = get
+        self._g = set
         self.name = name
 
     def view(self, s: S) -> A:
         """The focused part of ``s``."""
-        return self._get(s)
+        return self._f(s)  # type: ignore[no-any-return]
 
     def set(self, s: S, a: A) -> S:
         """A copy of ``s`` with the focused part replaced by ``a``."""
-        return self._set(s, a)
+        return self._g(s, a)  # type: ignore[no-any-return]
 
     def over(self, s: S, fn: Callable[[A], A]) -> S:
         """A copy of ``s`` with ``fn`` applied to the focused part."""
-        return self._set(s, fn(self._get(s)))
+        return self._g(s, fn(self._f(s)))  # type: ignore[no-any-return]
 
-    def __rshift__(self, other: Lens[A, B]) -> Lens[S, B]:
-        """Compose: ``(outer >> inner).view(s) == inner.view(outer.view(s))``."""
-        outer, inner = self, other
-        return Lens(
-            lambda s: inner.view(outer.view(s)),
-            lambda s, b: outer.set(s, inner.set(outer.view(s), b)),
-            f"{outer.name} >> {inner.name}",
-        )
+    def to_list(self, s: S) -> list[A]:
+        """``[view(s)]``."""
+        return [self._f(s)]
+
+    def preview(self, s: S) -> A:
+        """``view(s)``: a lens always matches."""
+        return self._f(s)  # type: ignore[no-any-return]
+
+    @overload
+    def __rshift__(self, other: Lens[A, B]) -> Lens[S, B]: ...
+    @overload
+    def __rshift__(self, other: Traversal[A, B]) -> Traversal[S, B]: ...
+    def __rshift__(self, other: Traversal[A, B]) -> Traversal[S, B]:
+        """Compose: ``(outer >> inner).view(s) == inner.view(outer.view(s))``; a Lens
+        after a Prism or Traversal gives a Traversal."""
+        return _compose(self, other)
 
     def as_op(self) -> Op[S, A]:
         """The Op this lens induces: forward ``view``, backward "set the cotangent into
         the zero of the whole"."""
-        from optic_ad.bvar import set_var, view_var
-        from optic_ad.op import Op
+        from optic_ad.optic_vars import optic_op
 
-        return Op(
-            lambda s: (view_var(self, s), lambda g: set_var(self, g, zero(s))), name=self.name
+        return optic_op(self)
+
+
+class Prism(Traversal[S, A]):
+    """Focus on an ``A`` that an ``S`` may or may not hold (one case of a union).
+
+    Args:
+        preview: ``s -> a`` or ``None`` when ``s`` does not match.
+        review: ``a -> s``, building a whole from the part.
+        name: shown in ``repr`` and error messages.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> ad.just.preview(3.0), ad.just.preview(None), ad.just.review(3.0)
+        (3.0, None, 3.0)
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self, preview: Callable[[S], A | None], review: Callable[[A], S], name: str = "prism"
+    ) -> None:
+        self._f = preview
+        self._g = review
+        self.name = name
+
+    def preview(self, s: S) -> A | None:
+        """The part if ``s`` matches, else ``None``."""
+        return self._f(s)  # type: ignore[no-any-return]
+
+    def review(self, a: A) -> S:
+        """The whole built from the part ``a``."""
+        return self._g(a)  # type: ignore[no-any-return]
+
+    def to_list(self, s: S) -> list[A]:
+        """``[a]`` if ``s`` matches, else ``[]``."""
+        a = self._f(s)
+        return [] if a is None else [a]
+
+    def over(self, s: S, fn: Callable[[A], A]) -> S:
+        """``review(fn(a))`` if ``s`` matches, else ``s`` unchanged."""
+        a = self._f(s)
+        return s if a is None else self._g(fn(a))
+
+    @overload
+    def __rshift__(self, other: Prism[A, B]) -> Prism[S, B]: ...
+    @overload
+    def __rshift__(self, other: Traversal[A, B]) -> Traversal[S, B]: ...
+    def __rshift__(self, other: Traversal[A, B]) -> Traversal[S, B]:
+        """Compose: a Prism after a Prism (or Iso) is a Prism, else a Traversal."""
+        return _compose(self, other)
+
+
+class Iso(Lens[S, A], Prism[S, A]):
+    """An invertible map between ``S`` and ``A``: a Lens and a Prism at once.
+
+    Round-trip laws: ``from_(to(s)) == s`` and ``to(from_(a)) == a``.
+
+    Warning: the gradient through an Iso sends the cotangent back with ``from_``, which
+    assumes the map has derivative 1 (a change of representation, such as tuple <->
+    record), as ``op_iso`` does; it is wrong for numeric maps such as ``x -> 2 * x``.
+
+    Args:
+        to: ``s -> a``.
+        from_: ``a -> s``.
+        name: shown in ``repr`` and error messages.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> swap = ad.iso(lambda s: (s[1], s[0]), lambda a: (a[1], a[0]), name="swap")
+        >>> swap.to((1, 2)), swap.from_((2, 1))
+        ((2, 1), (1, 2))
+    """
+
+    __slots__ = ()
+
+    def __init__(self, to: Callable[[S], A], from_: Callable[[A], S], name: str = "iso") -> None:
+        self._f = to
+        self._g = from_
+        self.name = name
+
+    def to(self, s: S) -> A:
+        """Forwards: ``s -> a``."""
+        return self._f(s)  # type: ignore[no-any-return]
+
+    def from_(self, a: A) -> S:
+        """Backwards: ``a -> s``."""
+        return self._g(a)  # type: ignore[no-any-return]
+
+    def view(self, s: S) -> A:
+        """``to(s)``."""
+        return self._f(s)  # type: ignore[no-any-return]
+
+    def set(self, s: S, a: A) -> S:
+        """``from_(a)`` (the whole is determined by the part)."""
+        return self._g(a)  # type: ignore[no-any-return]
+
+    def over(self, s: S, fn: Callable[[A], A]) -> S:
+        """``from_(fn(to(s)))``."""
+        return self._g(fn(self._f(s)))  # type: ignore[no-any-return]
+
+    def preview(self, s: S) -> A:
+        """``to(s)``: an iso always matches."""
+        return self._f(s)  # type: ignore[no-any-return]
+
+    def review(self, a: A) -> S:
+        """``from_(a)``."""
+        return self._g(a)  # type: ignore[no-any-return]
+
+    def to_list(self, s: S) -> list[A]:
+        """``[to(s)]``."""
+        return [self._f(s)]
+
+    def reversed(self) -> Iso[A, S]:
+        """The same isomorphism the other way round."""
+        return Iso(self._g, self._f, f"{self.name}.reversed()")
+
+    # mypy cannot see that these overloads refine both Lens's and Prism's.
+    @overload  # type: ignore[override]
+    def __rshift__(self, other: Iso[A, B]) -> Iso[S, B]: ...
+    @overload
+    def __rshift__(self, other: Lens[A, B]) -> Lens[S, B]: ...
+    @overload
+    def __rshift__(self, other: Prism[A, B]) -> Prism[S, B]: ...
+    @overload
+    def __rshift__(self, other: Traversal[A, B]) -> Traversal[S, B]: ...
+    def __rshift__(self, other: Traversal[A, B]) -> Traversal[S, B]:
+        """Compose: an Iso followed by any optic is an optic of the same kind."""
+        return _compose(self, other)
+
+    def as_op(self) -> Op[S, A]:
+        """The Op this iso induces: forward ``to``, backward ``from_`` of the cotangent."""
+        from optic_ad.optic_vars import optic_op
+
+        return optic_op(self)
+
+
+def _compose(outer: Traversal[S, A], inner: Traversal[A, B]) -> Traversal[S, B]:
+    # The result is the weakest kind of the two; each kind's formula only uses that
+    # kind's operations, so the composite obeys that kind's laws.
+    name = f"{outer.name} >> {inner.name}"
+    if isinstance(outer, Iso) and isinstance(inner, Iso):
+        o_i, i_i = outer, inner
+        return Iso(lambda s: i_i.to(o_i.to(s)), lambda b: o_i.from_(i_i.from_(b)), name)
+    if isinstance(outer, Lens) and isinstance(inner, Lens):
+        o_l, i_l = outer, inner
+        return Lens(
+            lambda s: i_l.view(o_l.view(s)),
+            lambda s, b: o_l.set(s, i_l.set(o_l.view(s), b)),
+            name,
         )
+    if isinstance(outer, Prism) and isinstance(inner, Prism):
+        o_p, i_p = outer, inner
 
-    def __repr__(self) -> str:
-        return f"Lens({self.name})"
+        def preview(s: Any) -> Any:
+            a = o_p.preview(s)
+            return None if a is None else i_p.preview(a)
+
+        return Prism(preview, lambda b: o_p.review(i_p.review(b)), name)
+    return Traversal(
+        lambda s: [b for a in outer.to_list(s) for b in inner.to_list(a)],
+        lambda s, fn: outer.over(s, lambda a: inner.over(a, fn)),
+        name,
+    )
+
+
+# ----- constructors -----
 
 
 def lens(get: Callable[[S], A], set: Callable[[S, A], S], name: str = "lens") -> Lens[S, A]:
-    """A lens from a getter and a setter ``set(s, a) -> new s``."""
+    """A lens from a getter and a setter ``set(s, a) -> new s``.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> fst = ad.lens(lambda s: s[0], lambda s, a: (a, *s[1:]), name="fst")
+        >>> fst.over((1.0, 2.0), lambda a: a + 1.0)
+        (2.0, 2.0)
+    """
     return Lens(get, set, name)
+
+
+def prism(
+    preview: Callable[[S], A | None], review: Callable[[A], S], name: str = "prism"
+) -> Prism[S, A]:
+    """A prism from ``preview(s) -> a or None`` and ``review(a) -> s``.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> pos = ad.prism(lambda x: x if x > 0 else None, lambda a: a, name="positive")
+        >>> pos.preview(2.0), pos.preview(-1.0)
+        (2.0, None)
+    """
+    return Prism(preview, review, name)
+
+
+def iso(to: Callable[[S], A], from_: Callable[[A], S], name: str = "iso") -> Iso[S, A]:
+    """An isomorphism from ``to(s) -> a`` and its inverse ``from_(a) -> s``.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> as_list = ad.iso(list, tuple, name="as_list")
+        >>> as_list.to((1, 2)), as_list.from_([1, 2])
+        ([1, 2], (1, 2))
+    """
+    return Iso(to, from_, name)
+
+
+def traversal(
+    to_list: Callable[[S], list[A]],
+    over: Callable[[S, Callable[[A], A]], S],
+    name: str = "traversal",
+) -> Traversal[S, A]:
+    """A traversal from ``to_list(s)`` and ``over(s, fn)``; ``over`` must visit the foci in
+    the order ``to_list`` lists them.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> both = ad.traversal(lambda s: list(s), lambda s, fn: (fn(s[0]), fn(s[1])))
+        >>> both.over((1.0, 2.0), lambda a: -a)
+        (-1.0, -2.0)
+    """
+    return Traversal(to_list, over, name)
+
+
+# ----- ready-made optics -----
+
+
+def _replace_item(s: Any, i: int, a: Any) -> Any:
+    if isinstance(s, np.ndarray):
+        out = s.copy()
+        out[i] = a
+        return out
+    if isinstance(s, list):
+        items = list(s)
+        items[i] = a
+        return items
+    if isinstance(s, tuple):
+        items = list(s)
+        items[i] = a
+        return type(s)(*items) if hasattr(s, "_fields") else tuple(items)
+    rebuild = getattr(type(s), "_from_items", None)
+    if rebuild is not None:  # T2, T3, HList
+        items = list(s)
+        items[i] = a
+        return rebuild(items)
+    msg = f"ix({i}) cannot set into a {type(s).__qualname__}"
+    raise TypeError(msg)
+
+
+def ix(i: int) -> Lens[Any, Any]:
+    """The lens on index ``i`` of a tuple, list, NamedTuple, T2/T3/HList or array.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> ad.ix(1).set((1.0, 2.0, 3.0), 9.0)
+        (1.0, 9.0, 3.0)
+    """
+    return Lens(lambda s: s[i], lambda s, a: _replace_item(s, i, a), f"ix({i})")
+
+
+def key(k: Hashable) -> Lens[dict[Any, Any], Any]:
+    """The lens on key ``k`` of a dict (viewing a missing key raises ``KeyError``).
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> ad.key("b").set({"a": 1.0, "b": 2.0}, 5.0)
+        {'a': 1.0, 'b': 5.0}
+    """
+    return Lens(lambda s: s[k], lambda s, a: {**s, k: a}, f"key({k!r})")
+
+
+def _each_list(s: Any) -> list[Any]:
+    if isinstance(s, dict):
+        return list(s.values())
+    return list(s)
+
+
+def _each_over(s: Any, fn: Callable[[Any], Any]) -> Any:
+    if isinstance(s, dict):
+        return {k: fn(v) for k, v in s.items()}
+    if isinstance(s, np.ndarray):
+        out = s.copy()
+        for i in range(len(s)):
+            out[i] = fn(s[i])
+        return out
+    if isinstance(s, list):
+        return [fn(v) for v in s]
+    if isinstance(s, tuple):
+        items = [fn(v) for v in s]
+        return type(s)(*items) if hasattr(s, "_fields") else tuple(items)
+    rebuild = getattr(type(s), "_from_items", None)
+    if rebuild is not None:
+        return rebuild([fn(v) for v in s])
+    msg = f"each cannot traverse a {type(s).__qualname__}"
+    raise TypeError(msg)
+
+
+each: Traversal[Any, Any] = Traversal(_each_list, _each_over, "each")
+"""Every element of a list, tuple, T2/T3/HList or array (along its first axis), or every
+value of a dict."""
+
+just: Prism[Any, Any] = Prism(lambda s: s, lambda a: a, "just")
+"""The ``Some`` side of an ``Optional``: ``preview(None)`` is ``None``, ``preview(x)`` is
+``x``, ``review(a)`` is ``a``."""
+
+
+def instance_of(cls: type[A]) -> Prism[Any, A]:
+    """The prism matching values that are instances of ``cls``.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> ad.instance_of(float).preview(2.0), ad.instance_of(float).preview("x")
+        (2.0, None)
+    """
+    return Prism(
+        lambda s: s if isinstance(s, cls) else None,
+        lambda a: a,
+        f"instance_of({cls.__qualname__})",
+    )
+
+
+# ----- record fields -----
 
 
 def _replace(cls: type) -> Callable[[Any, str, Any], Any]:
@@ -101,7 +544,11 @@ def _alias(cls: type, name: str) -> str:
 
 
 def field_lens(cls: type[S], name: str) -> Lens[S, Any]:
-    """The lens on field ``name`` of an attrs class, dataclass or NamedTuple ``cls``."""
+    """The lens on field ``name`` of an attrs class, dataclass or NamedTuple ``cls``.
+
+    Raises:
+        AttributeError: ``cls`` has no field ``name`` (the message lists its fields).
+    """
     names = field_names(cls)
     if names is None or name not in names:
         msg = f"{cls.__qualname__} has no field {name!r} (fields: {', '.join(names or ())})"
@@ -144,6 +591,9 @@ class Lenses(Generic[S]):
 
 def lenses(cls: type[S]) -> Lenses[S]:
     """One ``Lens`` per field of an attrs class, dataclass or NamedTuple ``cls``.
+
+    Fields typed ``Optional[X]`` get a ``Lens[Cls, X | None]``; compose with ``just`` to
+    reach the ``X`` (``lenses(Cls).f >> just`` is a Traversal).
 
     Examples:
         >>> import attrs, optic_ad as ad

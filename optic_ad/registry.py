@@ -25,7 +25,7 @@ from typing import Any, NamedTuple, TypeVar
 import attrs
 import numpy as np
 
-__all__ = ["Instance", "add", "field_names", "instance", "one", "register", "zero"]
+__all__ = ["Instance", "add", "field_names", "instance", "lifted_type", "one", "register", "zero"]
 
 T = TypeVar("T")
 
@@ -220,9 +220,19 @@ def zero(x: T) -> T:
     return instance(type(x)).zero(x)  # type: ignore[no-any-return]
 
 
+_lifted: set[type] = set()
+
+
+def lifted_type(cls: type) -> None:
+    """Mark ``cls`` (``BVar``) as wrapping values: ``add`` with one on either side uses
+    ``cls``'s instance, so a plain cotangent plus a recorded one is recorded."""
+    _lifted.add(cls)
+
+
 def add(x: T, y: T) -> T:
     """Sum two cotangents of the same shape; ``ValueError`` if shapes differ."""
-    return instance(type(x)).add(x, y)  # type: ignore[no-any-return]
+    ty = type(y)
+    return instance(ty if ty in _lifted else type(x)).add(x, y)  # type: ignore[no-any-return]
 
 
 def one(x: T) -> T:

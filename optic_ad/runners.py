@@ -12,15 +12,17 @@ because an ``int`` cannot move along a gradient; pass ``3.0`` rather than ``3``.
 
 from __future__ import annotations
 
+import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, overload
 
 import numpy as np
 
+from optic_ad import bvar as _bvar
 from optic_ad.bvar import BVar
-from optic_ad.registry import instance, zero
-from optic_ad.tape import Tape, backward
+from optic_ad.registry import _record_builder, field_names, instance, zero
+from optic_ad.tape import _PKG_DIR, NaNError, Tape, _is_float_error, backward
 
 __all__ = [
     "backprop",
@@ -82,6 +84,8 @@ def _inputs(tape: Tape, xs: Sequence[Any], runner: str) -> list[Any]:
                 f"gradient. Pass a float ({float(x)!r}) to differentiate with respect to it."
             )
             warnings.warn(msg, stacklevel=4)
+            # an empty input node all the same: the backward pass finds input i at node i
+            tape.nodes.append((None, (), None))
             vs.append(x)
         else:
             instance(type(x.value if type(x) is BVar else x))  # fail early, naming the type
@@ -101,7 +105,7 @@ def _run(
     """Differentiate ``fn`` at ``xs``; ``seed`` is the output cotangent (``None``: one)."""
     with Tape(debug_nans=debug_nans) as tape:
         vs = _inputs(tape, xs, runner)
-        out = fn(*vs)
+        out = _call_debug(fn, vs) if debug_nans else fn(*vs)
         if scalar:
             _check_scalar(fn, out, runner)
         if type(out) is not BVar or out._tape is not tape:
@@ -114,15 +118,102 @@ def _run(
                 seed = _one(value)
             else:
                 _check_seed(value, seed)
-            grads = backward(tape, out._index, seed, len(xs))
+            if debug_nans:
+                with _numpy_quiet():
+                    grads = backward(tape, out._index, seed, len(xs))
+            else:
+                grads = backward(tape, out._index, seed, len(xs))
         tape.nodes = []  # free the tape now, even if a BVar escapes and keeps it alive
     return value, [
-        zero(_plain_input(x)) if g is None else g for x, g in zip(xs, grads, strict=True)
+        zero(_plain_input(x)) if g is None else _like(x, g) for x, g in zip(xs, grads, strict=True)
     ]
+
+
+# ----- debug_nans: only reached when it is on -----
+
+
+# numpy's own divide/overflow/invalid warnings would fire before the NaNError that names
+# the op, so they are silenced while debugging (the NaN or inf is raised instead).
+def _numpy_quiet() -> np.errstate:
+    return np.errstate(divide="ignore", over="ignore", invalid="ignore")
+
+
+_DUNDER_NAMES = {
+    "__add__": "add",
+    "__radd__": "add",
+    "__sub__": "subtract",
+    "__rsub__": "subtract",
+    "__mul__": "multiply",
+    "__rmul__": "multiply",
+    "__truediv__": "divide",
+    "__rtruediv__": "divide",
+    "__pow__": "power",
+    "__rpow__": "power",
+}
+
+
+def _call_debug(fn: Fn, vs: list[Any]) -> Any:
+    """``fn(*vs)`` that turns Python's float errors inside an op into ``NaNError``."""
+    with _numpy_quiet():
+        try:
+            return fn(*vs)
+        except (ArithmeticError, ValueError) as e:
+            if not _is_float_error(e):
+                raise
+            raise NaNError(_forward_error(e)) from e
+
+
+def _forward_error(e: BaseException) -> str:
+    # Python floats raise (1.0 / 0.0, math.log(-1.0)) where numpy gives inf/nan: find the
+    # innermost op in the traceback and the user's line that called it.
+    frames = list(traceback.walk_tb(e.__traceback__))
+    name = None
+    at = None
+    for k in range(len(frames) - 1, -1, -1):
+        frame = frames[k][0]
+        code = frame.f_code
+        if code.co_filename != _BVAR_FILE:
+            continue
+        if code.co_name == "lift":
+            name = str(getattr(frame.f_locals.get("prim"), "name", "op"))
+        elif code.co_name in _DUNDER_NAMES:
+            name = _DUNDER_NAMES[code.co_name]
+        else:
+            continue
+        for frame, line in reversed(frames[:k]):
+            code = frame.f_code
+            if not code.co_filename.startswith(_PKG_DIR):
+                at = f"{code.co_filename}:{line} in {code.co_name}"
+                break
+        break
+    where = f" (called at {at})" if at else ""
+    return f"op '{name or 'unknown'}'{where} produced a NaN or inf value ({e})"
+
+
+_BVAR_FILE = _bvar.__file__
 
 
 def _plain_input(x: Any) -> Any:
     return x.value if type(x) is BVar else x
+
+
+def _like(x: Any, g: Any) -> Any:
+    """``g`` with Python floats where ``x`` has them: a gradient has its input's type, but
+    numpy reductions on the way back give ``np.float64`` scalars."""
+    tx = type(x)
+    if tx is float:
+        return float(g) if type(g) is not float and type(g) is not BVar else g
+    if tx is tuple or tx is list:
+        if len(x) == len(g):
+            return tx(_like(a, b) for a, b in zip(x, g, strict=True))
+        return g
+    if tx is dict:
+        return {k: _like(x[k], v) if k in x else v for k, v in g.items()}
+    names = field_names(tx) if tx is not np.ndarray and type(g) is tx else None
+    if names and any(type(getattr(x, n)) is float for n in names):
+        fixed = [_like(getattr(x, n), getattr(g, n)) for n in names]
+        return _record_builder(tx)(fixed)
+    return g
 
 
 def _one(value: Any) -> Any:
@@ -170,6 +261,10 @@ def eval_bp(f: Callable[[Any], Z], x: Any) -> Z:
     return f(x)
 
 
+@overload
+def backprop(f: Callable[[BVar[A]], BVar[Z]], x: A, *, debug_nans: bool = False) -> tuple[Z, A]: ...
+@overload
+def backprop(f: Callable[[BVar[A]], Any], x: A, *, debug_nans: bool = False) -> tuple[Any, A]: ...
 def backprop(f: Callable[[BVar[A]], Any], x: A, *, debug_nans: bool = False) -> tuple[Any, A]:
     """The value of a scalar-valued ``f`` at ``x`` and its gradient (same type as ``x``).
 

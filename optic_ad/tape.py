@@ -32,13 +32,17 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import threading
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 import numpy as np
 
 from optic_ad.registry import add
+
+ndarray = np.ndarray
 
 __all__ = ["EscapedBVarError", "NaNError", "Node", "Tape", "backward", "current_depth"]
 
@@ -69,15 +73,17 @@ def current_depth() -> int:
 class Tape:
     """A Wengert list of nodes for one runner call (see the module docstring)."""
 
-    __slots__ = ("alive", "debug_nans", "depth", "names", "nodes")
+    __slots__ = ("alive", "debug_nans", "depth", "names", "nodes", "where")
 
     def __init__(self, *, debug_nans: bool = False) -> None:
         self.nodes: list[Node] = []
         self.depth = _depth.depth
         self.alive = True
         self.debug_nans = debug_nans
-        # Op names by node index, kept only when debugging (no cost otherwise).
+        # Op names and the user's source lines by node index, kept only when debugging
+        # (no cost otherwise).
         self.names: dict[int, str] = {}
+        self.where: dict[int, str] = {}
 
     def __enter__(self) -> Tape:
         _depth.depth += 1
@@ -104,20 +110,93 @@ def _is_bad(x: Any) -> bool:
     return False
 
 
-def _add_named(tape: Tape, old: Any, new: Any, at: int) -> Any:
+def _add_named(tape: Tape, old: Any, new: Any, at: int, source: int) -> Any:
     try:
         return add(old, new)
     except ValueError as e:
-        name = tape.names.get(at) or _rule_name(tape.nodes[at][0])
-        msg = f"{e} at the output of op '{name}' (node {at})"
+        # Error path: find the later ops that use node ``at``; they sent the gradient
+        # that was already there.
+        nodes = tape.nodes
+        users = [j for j in range(source + 1, len(nodes)) if at in nodes[j][1]]
+        before = " and ".join(_describe_node(tape, j) for j in users[:3]) or "another op"
+        msg = (
+            f"{e} at the output of {_describe_node(tape, at)}: the gradient coming back "
+            f"from {_describe_node(tape, source)} does not match the one already there "
+            f"(from {before}); one of these ops has a backward rule returning a cotangent "
+            "shaped unlike its input"
+            f"{'' if tape.debug_nans else ' (rerun with debug_nans=True for source lines)'}"
+        )
         raise ValueError(msg) from None
+
+
+# The operator rules of optic_ad.bvar, by the name a user wrote (``a / b`` is a divide).
+_OPERATOR_NAMES = {
+    "add1": "add",
+    "sub": "subtract",
+    "neg1": "subtract",
+    "mul": "multiply",
+    "mul1": "multiply",
+    "div": "divide",
+    "div_num": "divide",
+    "div_den": "divide",
+    "pow_const": "power",
+    "neg": "negative",
+    "item": "getitem",
+    "op_rule": "Op",
+}
 
 
 def _rule_name(rule: Rule | None) -> str:
     if rule is None:
         return "input"
     name = getattr(rule, "__name__", repr(rule))
-    return name.removeprefix("_vjp_").removeprefix("_r_").lstrip("_")
+    name = name.removeprefix("_vjp_").removeprefix("_r_").lstrip("_")
+    return _OPERATOR_NAMES.get(name, name)
+
+
+def _node_name(tape: Tape, i: int) -> str:
+    # Error paths only: the name recorded by debug_nans, else one read off the node.
+    name = tape.names.get(i)
+    if name is not None:
+        return name
+    rule, _, saved = tape.nodes[i]
+    prim: Any = saved[0] if type(saved) is tuple and saved else None
+    if rule is not None and rule.__name__ == "_prim_rule" and hasattr(prim, "name"):
+        return str(prim.name)
+    return _rule_name(rule)
+
+
+def _describe_node(tape: Tape, i: int) -> str:
+    if tape.nodes[i][0] is None:
+        return f"input node {i}"
+    where = tape.where.get(i)
+    at = f", recorded at {where}" if where else ""
+    return f"op '{_node_name(tape, i)}' (node {i}{at})"
+
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_line(frame: FrameType | None) -> str | None:
+    """``file:line in function`` of the first frame outside optic_ad, walking outwards.
+
+    Used only by ``debug_nans`` (at record time) and on error paths.
+    """
+    while frame is not None:
+        code = frame.f_code
+        if not code.co_filename.startswith(_PKG_DIR):
+            return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
+        frame = frame.f_back
+    return None
+
+
+def _is_float_error(e: BaseException) -> bool:
+    """Whether ``e`` is how Python floats report a NaN or infinity (error paths only)."""
+    if isinstance(e, NaNError):
+        return False
+    if isinstance(e, ArithmeticError):
+        return True
+    return type(e) is ValueError and str(e) in ("math domain error", "math range error")
 
 
 def backward(tape: Tape, out: int, seed: Any, n_inputs: int) -> list[Any]:
@@ -126,32 +205,69 @@ def backward(tape: Tape, out: int, seed: Any, n_inputs: int) -> list[Any]:
     Returns one cotangent per input node (``None`` where no gradient reached it).
     """
     nodes = tape.nodes
-    grads: dict[int, Any] = {out: seed}
+    # Pending cotangents by node index: a list is cheaper than a dict on this hot loop.
+    grads: list[Any] = [None] * (out + 1 if out >= n_inputs else n_inputs)
+    grads[out] = seed
+    # indices whose pending array gradient was allocated by this loop (a sum), so it may
+    # be accumulated into in place: nothing else holds it until its node is reached
+    owned: set[int] = set()
     check = tape.debug_nans
     gc_was = gc.isenabled()
     # The backward pass allocates many short-lived objects and no cycles; pausing the
     # cyclic collector saves ~10% on scalar code.
     gc.disable()
+    i = out
     try:
         for i in range(out, n_inputs - 1, -1):
-            g = grads.pop(i, None)
+            g = grads[i]
             if g is None:
                 continue
             rule, parents, saved = nodes[i]
             if rule is None:
-                grads[i] = g
                 continue
+            grads[i] = None  # free it as soon as it is used
             cts = rule(g, saved)
-            for p, c in zip(parents, cts, strict=True):
+            if len(cts) != len(parents):
+                # checked here because zip(strict=True) costs a third of this loop
+                msg = (
+                    f"the backward rule of {_describe_node(tape, i)} returned {len(cts)} "
+                    f"cotangent(s) for {len(parents)} input(s)"
+                )
+                raise ValueError(msg)
+            if check:
+                for c in cts:
+                    if c is not None and _is_bad(c):
+                        msg = f"the gradient flowing out of {_describe_node(tape, i)} is NaN or inf"
+                        raise NaNError(msg)
+            for p, c in zip(parents, cts, strict=False):  # lengths checked above
                 if c is None:
                     continue
-                if check and _is_bad(c):
-                    name = tape.names.get(i) or _rule_name(rule)
-                    msg = f"gradient flowing out of op '{name}' (node {i}) is NaN or inf"
-                    raise NaNError(msg)
-                old = grads.get(p)
-                grads[p] = c if old is None else _add_named(tape, old, c, p)
+                old = grads[p]
+                if old is None:
+                    grads[p] = c
+                elif type(old) is float and type(c) is float:
+                    grads[p] = old + c
+                elif (
+                    type(old) is ndarray
+                    and type(c) is ndarray
+                    and old.shape == c.shape
+                    and old.dtype == c.dtype
+                ):
+                    if p in owned:
+                        # a sum this loop made and no rule has seen yet: add in place
+                        np.add(old, c, out=old)
+                    else:
+                        grads[p] = old + c
+                        owned.add(p)
+                else:
+                    grads[p] = _add_named(tape, old, c, p, i)
+    except (ArithmeticError, ValueError) as e:
+        # Python floats raise where numpy arrays give inf/nan (1.0 / 0.0, math.log(0.0)).
+        if check and _is_float_error(e):
+            msg = f"the gradient of {_describe_node(tape, i)} is NaN or inf ({e})"
+            raise NaNError(msg) from e
+        raise
     finally:
         if gc_was:
             gc.enable()
-    return [grads.get(i) for i in range(n_inputs)]
+    return grads[:n_inputs]

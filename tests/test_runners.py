@@ -219,3 +219,40 @@ def test_runners_are_independent_across_threads() -> None:
         t.join()
     for i in range(4):
         assert results[i] == pytest.approx(np.cos(0.5) * i, rel=1e-15)
+
+
+def test_gradients_of_containers_inside_an_outer_runner() -> None:
+    # f(c) = c0 * c1 has gradient (c1, c0); differentiating its first component gives
+    # (0, 1), whatever container holds the pair
+    def pair_grad_first(c: Any, first: Any) -> Any:
+        return ad.grad_bp(lambda v: first(ad.grad_bp(lambda u: first(u) * second(u), v)), c)
+
+    def second(u: Any) -> Any:
+        return u["b"] if isinstance(_plain(u), dict) else u[1]
+
+    def first_of(u: Any) -> Any:
+        return u["a"] if isinstance(_plain(u), dict) else u[0]
+
+    assert pair_grad_first((2.0, 3.0), first_of) == (0.0, 1.0)
+    assert pair_grad_first([2.0, 3.0], first_of) == [0.0, 1.0]
+    assert pair_grad_first(NT(2.0, 3.0), first_of) == NT(0.0, 1.0)
+    assert pair_grad_first({"a": 2.0, "b": 3.0}, first_of) == {"a": 0.0, "b": 1.0}
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:  # no arithmetic: cotangents must be summed by the registry
+        x: float
+        y: float
+
+    P = ad.lenses(Plain)
+
+    def inner(v: Any) -> Any:
+        return ad.view_var(P.y, ad.grad_bp(lambda u: u.view(P.x) * u.view(P.y) + u.view(P.x), v))
+
+    g = ad.grad_bp(inner, Plain(2.0, 3.0))
+    assert g == Plain(1.0, 0.0)
+
+
+def _plain(x: Any) -> Any:
+    while isinstance(x, ad.BVar):
+        x = x.value
+    return x

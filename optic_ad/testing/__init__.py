@@ -1,0 +1,72 @@
+"""optic_ad.testing: check gradients, Ops, optics and Backprop instances -- yours too.
+
+For downstream packages as much as for optic_ad itself (install the ``testing`` extra,
+which brings Hypothesis; ``import optic_ad`` alone never imports Hypothesis):
+
+* :func:`check_grad` -- reverse-mode gradients (any order) against central differences,
+  for arguments of any registered type; :func:`check_vjp` -- an Op's hand-written backward.
+* Law checkers that run their own Hypothesis test: :func:`check_lens_laws`,
+  :func:`check_prism_laws`, :func:`check_traversal_laws`, :func:`check_iso_laws`,
+  :func:`check_op_laws`, :func:`check_backprop_laws`.
+* Strategies: :func:`arrays`, :func:`floats`, :func:`records`, :func:`values_like`, and
+  :func:`register_strategy` so that ``st.from_type(MyRecord)`` works.
+* Trees: :func:`leaves`, :func:`tree_equal`, :func:`tree_allclose`, and
+  :func:`register_leaves` for a registered type the kit cannot look inside.
+
+Examples:
+    >>> import numpy as np
+    >>> from optic_ad import numpy as anp, testing
+    >>> testing.check_grad(lambda w, x: anp.sum(anp.tanh(x @ w)), np.ones((3, 2)), np.ones(3))
+"""
+
+from optic_ad.product import T2, T3, HList
+from optic_ad.testing._gradcheck import TOLERANCES as TOLERANCES
+from optic_ad.testing._gradcheck import Tolerance as Tolerance
+from optic_ad.testing._gradcheck import check_grad as check_grad
+from optic_ad.testing._gradcheck import check_vjp as check_vjp
+from optic_ad.testing._laws import Const as Const
+from optic_ad.testing._laws import check_backprop_laws as check_backprop_laws
+from optic_ad.testing._laws import check_iso_laws as check_iso_laws
+from optic_ad.testing._laws import check_lens_laws as check_lens_laws
+from optic_ad.testing._laws import check_op_laws as check_op_laws
+from optic_ad.testing._laws import check_prism_laws as check_prism_laws
+from optic_ad.testing._laws import check_traversal_laws as check_traversal_laws
+from optic_ad.testing._strategies import arrays as arrays
+from optic_ad.testing._strategies import floats as floats
+from optic_ad.testing._strategies import records as records
+from optic_ad.testing._strategies import register_strategy as register_strategy
+from optic_ad.testing._strategies import values_like as values_like
+from optic_ad.testing._trees import Leaf as Leaf
+from optic_ad.testing._trees import leaves as leaves
+from optic_ad.testing._trees import register_leaves as register_leaves
+from optic_ad.testing._trees import tree_allclose as tree_allclose
+from optic_ad.testing._trees import tree_equal as tree_equal
+
+__all__ = [
+    "TOLERANCES",
+    "Const",
+    "Leaf",
+    "Tolerance",
+    "arrays",
+    "check_backprop_laws",
+    "check_grad",
+    "check_iso_laws",
+    "check_lens_laws",
+    "check_op_laws",
+    "check_prism_laws",
+    "check_traversal_laws",
+    "check_vjp",
+    "floats",
+    "leaves",
+    "records",
+    "register_leaves",
+    "register_strategy",
+    "tree_allclose",
+    "tree_equal",
+    "values_like",
+]
+
+# The products keep their parts private; open them for the kit.
+for _cls in (T2, T3, HList):
+    register_leaves(_cls, tuple, lambda p, parts: type(p)(*parts))
+del _cls
