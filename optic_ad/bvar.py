@@ -147,6 +147,9 @@ def _ub2(a: Any, b: Any, out: Any) -> Any:
 def _unb(g: Any, info: tuple[tuple[int, ...], int] | None) -> Any:
     if info is None:
         return g
+    if type(g) is np.ndarray:
+        # a plain cotangent records nothing: skip lift and call numpy's side directly
+        return _anp._unbroadcast_fwd(g, shape=info[0], out_ndim=info[1])
     return _anp.unbroadcast(g, info[0], info[1])
 
 
@@ -276,6 +279,8 @@ def _prim_rule(g: Any, saved: Any) -> tuple[Any, ...]:
     prim, argnums, args, kw, ans = saved
     vjps = prim.vjps
     if len(argnums) == 1:
+        if not kw and len(args) == 1:
+            return (vjps[argnums[0]](g, ans, args[0]),)
         return (vjps[argnums[0]](g, ans, *args, **kw),)
     return tuple(vjps[i](g, ans, *args, **kw) for i in argnums)
 
@@ -455,8 +460,8 @@ class BVar(Generic[_T]):
         if type(other) is BVar:
             if other is self:
                 # x * x: one cotangent 2 g x instead of two that must then be added
-                a = self.value
-                return _rec(self._tape, a * a, _r_square, (self._index,), a)
+                v: Any = self.value
+                return _rec(self._tape, v * v, _r_square, (self._index,), v)
             if other._tape is self._tape:
                 a, b = self.value, other.value
                 ans = a * b
@@ -751,6 +756,12 @@ _ADD = Prim("add", _add_fwd, (lambda g, ans, x, y: g, lambda g, ans, x, y: g))
 
 def add_var(x: Any, y: Any) -> Any:
     """``registry.add`` of two cotangents, differentiable when either is a BVar."""
+    if type(x) is BVar and type(y) is BVar:
+        # the common case in higher order (arrays or floats of one shape): the `+`
+        # operator's rule, which batched seeds (hessian, jacobian) can go through
+        sx = shape_of(x.value)
+        if sx is not None and sx == shape_of(y.value):
+            return x + y
     return lift(_ADD, (x, y), {})
 
 

@@ -136,6 +136,10 @@ def _is_bvar(args: tuple[Any, ...]) -> bool:
     return any(type(a) is BVar for a in args)
 
 
+# the keywords of every unary elementwise call: shared, never mutated
+_NO_KW: dict[str, Any] = {}
+
+
 def lift1(
     name: str,
     fwd: Callable[[Any], Any],
@@ -151,7 +155,7 @@ def lift1(
 
     def f(x: Any, /) -> Any:
         if type(x) is BVar:
-            return lift(prim, (x,), {})
+            return lift(prim, (x,), _NO_KW)
         if type(x) is float and scalar is not None:
             # a Python float stays a Python float (numpy's scalars are slow to compute
             # with); math's domain errors fall back to numpy's inf/nan and warning
@@ -270,7 +274,10 @@ _log: Unary = _fast(log, math.log)
 def _ub(g: Any, x: Any, ans: Any) -> Any:
     sx = _shape(x)
     so = _shape(ans)
-    return g if sx == so else unbroadcast(g, sx, len(so))
+    if sx == so or (type(g) is np.ndarray and g.shape == sx and len(so) == len(sx)):
+        # (the second case: a matmul cotangent already shaped like its operand)
+        return g
+    return unbroadcast(g, sx, len(so))
 
 
 def add(x: Any, y: Any, /) -> Any:
@@ -383,6 +390,14 @@ def _expand_back(g: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
     """Bring a reduction's cotangent back to ``x``'s shape (plus g's leading batch dims)."""
     shp = _shape(x)
     nd = len(shp)
+    if type(g) is float or type(g) is np.ndarray:
+        # a plain cotangent: the same in plain numpy, without recording machinery
+        pg = np.asarray(g)
+        axes = () if keepdims else _axes(axis, nd)
+        batch = pg.shape[: pg.ndim - (nd - len(axes))]
+        if axes:
+            pg = pg.reshape(batch + tuple(1 if i - nd in axes else d for i, d in enumerate(shp)))
+        return np.broadcast_to(pg, batch + shp).copy()
     if not keepdims:
         axes = _axes(axis, nd)
         if axes:
@@ -436,11 +451,34 @@ mean = _reduction(
     np.mean,
     lambda g, ans, x, *, axis, keepdims: _expand_back(g, x, axis, keepdims) / _count(x, axis),
 )
-prod = _reduction(
-    "prod",
-    np.prod,
-    lambda g, ans, x, *, axis, keepdims: _expand_back(g * ans, x, axis, keepdims) / x,
-)
+
+
+def _prod_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, keepdims: bool) -> Any:
+    if np.all(_plain(x) != 0):
+        return _expand_back(g * ans, x, axis, keepdims) / x
+    # ans / x is 0/0 at a zero: use the product of the other elements instead
+    return _expand_back(g, x, axis, keepdims) * _prod_others(x, axis)
+
+
+def _prod_others(x: Any, axis: Axis) -> Any:
+    """For each element of ``x``, the product of the other elements of its reduction group:
+    ``prod`` over a copy of the group per element with that element set to 1 (O(n^2), but
+    exact at every order and free of division; used only when ``x`` holds a zero)."""
+    shp = _shape(x)
+    nd = len(shp)
+    red = sorted(a % nd for a in _axes(axis, nd)) if nd else []
+    if not red:
+        return np.ones(shp)
+    keep = [a for a in range(nd) if a not in red]
+    perm = keep + red
+    n = int(np.prod([shp[a] for a in red]))
+    flat = reshape(transpose(x, perm), (*[shp[a] for a in keep], n))
+    others = prod(where(np.eye(n, dtype=bool), 1.0, expand_dims(flat, -2)), axis=-1)
+    back = reshape(others, tuple(shp[a] for a in perm))
+    return transpose(back, [int(i) for i in np.argsort(perm)])
+
+
+prod = _reduction("prod", np.prod, _prod_vjp)
 max = _reduction("max", np.max, _minmax_vjp)
 min = _reduction("min", np.min, _minmax_vjp)
 
@@ -613,15 +651,18 @@ def _unbroadcast_fwd(g: Any, *, shape: tuple[int, ...], out_ndim: int) -> Any:
     return g
 
 
-_UNBROADCAST = Prim(
-    "unbroadcast",
-    _unbroadcast_fwd,
-    (
-        lambda g, ans, x, *, shape, out_ndim: _broadcast_copy(
-            g, _batch(g, ans) + _shape(x)[len(_shape(x)) - out_ndim :]
-        ),
-    ),
-)
+def _unbroadcast_vjp(g: Any, ans: Any, x: Any, *, shape: tuple[int, ...], out_ndim: int) -> Any:
+    # g is (seed batch) + ans's shape, and ans is (x's own batch) + shape: put back, as
+    # size-1 axes, the leading axes the forward summed away, then broadcast to x's shape.
+    # (x keeps leading batch axes of its own when this op was recorded by a batched pass.)
+    gs = _shape(g)
+    k = out_ndim - len(shape)
+    if k:
+        g = reshape(g, gs[: len(gs) - len(shape)] + (1,) * k + tuple(shape))
+    return _broadcast_copy(g, gs[: len(gs) - _ndim(ans)] + _shape(x))
+
+
+_UNBROADCAST = Prim("unbroadcast", _unbroadcast_fwd, (_unbroadcast_vjp,))
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...], out_ndim: int) -> Any:
@@ -733,6 +774,9 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
         # (.., m) cotangent of a (m, k) @ b (k,), or a (k,) @ b (k,) -> scalar
         return expand_dims(g, -1) * b
     if na == 1:
+        if nb > 2:
+            # a (k,) @ b (B.., k, n): the row times each matrix, then summed over B
+            return _ub(sum(expand_dims(g, -2) * b, axis=-1), a, ans)
         # a (k,) @ b (k, n): g (.., n) @ b.T (n, k)
         return matmul(g, _swap_last(b))
     return _ub(matmul(g, _swap_last(b)), a, ans)
@@ -746,6 +790,9 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
         # a (k,) @ b (k, n): cotangent of b is outer(a, g)
         return expand_dims(a, -1) * expand_dims(g, -2)
     if nb == 1:
+        if na > 2:
+            # a (B.., m, k) @ b (k,): each matrix's cotangent, summed over B
+            return _ub(sum(expand_dims(g, -1) * a, axis=-2), b, ans)
         # a (m, k) @ b (k,): g (.., m) @ a (m, k)
         return matmul(g, a)
     return _ub(matmul(_swap_last(a), g), b, ans)
