@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import numpy as np
@@ -34,8 +34,6 @@ from optic_ad.tape import Tape, backward
 
 __all__ = ["derivative", "hessian", "jacobian"]
 
-A = TypeVar("A")
-B = TypeVar("B")
 Fn = Callable[..., Any]
 
 # Operator rules of BVar that are batch-safe (they broadcast g against saved values and
@@ -50,6 +48,7 @@ _SAFE_RULES: set[Any] = {
         "_r_neg1",
         "_r_mul",
         "_r_mul1",
+        "_r_square",
         "_r_div",
         "_r_div_num",
         "_r_div_den",
@@ -317,7 +316,7 @@ def _with_argnums(f: Fn, argnums: int, runner: str, at: Callable[[Fn, Any], Any]
     return transformed
 
 
-def derivative(f: Callable[[A], B]) -> Callable[[A], B]:
+def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """The derivative of ``f``, a function of one scalar, as a function.
 
     The result has the structure of ``f``'s output: the derivative of each output

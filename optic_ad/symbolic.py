@@ -104,6 +104,9 @@ class Expr:
             and self.args == other.args
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Expr, (self.kind, self.args, self.data))
+
     def __repr__(self) -> str:
         return f"Expr({str(self)!r})"
 
