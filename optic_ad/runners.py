@@ -381,6 +381,20 @@ def grad(f: Fn, argnums: int | tuple[int, ...] = 0, *, debug_nans: bool = False)
     return gradient
 
 
+def only_args(f: Fn, args: Sequence[Any], nums: Sequence[int]) -> Fn:
+    """``f`` as a function of the arguments at positions ``nums``, the others fixed to
+    ``args`` (what ``argnums`` means)."""
+
+    def g(*vs: Any) -> Any:
+        full = list(args)
+        for n, v in zip(nums, vs, strict=True):
+            full[n] = v
+        return f(*full)
+
+    g.__qualname__ = getattr(f, "__qualname__", "f")
+    return g
+
+
 def value_and_grad(f: Fn, argnums: int | tuple[int, ...] = 0, *, debug_nans: bool = False) -> Fn:
     """Like :func:`grad`, but the returned function gives ``(f(*args), gradient)``."""
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
@@ -391,13 +405,7 @@ def value_and_grad(f: Fn, argnums: int | tuple[int, ...] = 0, *, debug_nans: boo
                 msg = f"grad: argnums {argnums!r} out of range for {len(args)} argument(s)"
                 raise ValueError(msg)
 
-        def g(*vs: Any) -> Any:
-            full = list(args)
-            for n, v in zip(nums, vs, strict=True):
-                full[n] = v
-            return f(*full)
-
-        g.__qualname__ = getattr(f, "__qualname__", "f")
+        g = only_args(f, args, nums)
         value, gs = _run(g, [args[n] for n in nums], None, "grad", debug_nans)
         return value, gs[0] if isinstance(argnums, int) else tuple(gs)
 

@@ -25,7 +25,7 @@ import numpy as np
 from optic_ad.bvar import BVar, view_var
 from optic_ad.op import Op
 from optic_ad.optics import Lens
-from optic_ad.runners import backprop_n
+from optic_ad.runners import backprop_n, only_args
 from optic_ad.testing._trees import (
     Leaf,
     Step,
@@ -406,7 +406,7 @@ def _entries(
 def _engine_grads(
     f: Callable[..., Any], args: Sequence[Any], diff: Sequence[int]
 ) -> tuple[Any, list[Any]]:
-    value, grads = backprop_n(_only(f, args, diff), *[args[k] for k in diff])
+    value, grads = backprop_n(only_args(f, args, diff), *[args[k] for k in diff])
     return value, list(grads)
 
 
@@ -425,19 +425,6 @@ def _check_value(
         raise AssertionError(msg)
 
 
-def _only(f: Callable[..., Any], args: Sequence[Any], diff: Sequence[int]) -> Callable[..., Any]:
-    """``f`` as a function of the arguments at positions ``diff`` (others fixed)."""
-
-    def g(*vs: Any) -> Any:
-        full = list(args)
-        for k, v in zip(diff, vs, strict=True):
-            full[k] = v
-        return f(*full)
-
-    g.__qualname__ = getattr(f, "__qualname__", "f")
-    return g
-
-
 def _directional_gradient(
     f: Callable[..., Any], args: Sequence[Any], diff: Sequence[int], rng: np.random.Generator
 ) -> Callable[..., Any]:
@@ -449,7 +436,7 @@ def _directional_gradient(
     ws = [(k, leaf.steps, _random_like(leaf.value, rng)) for k in diff for leaf in leaves(args[k])]
 
     def h(*xs: Any) -> Any:
-        _, grads = backprop_n(_only(f, xs, diff), *[xs[k] for k in diff])
+        _, grads = backprop_n(only_args(f, xs, diff), *[xs[k] for k in diff])
         by_arg = dict(zip(diff, grads, strict=True))
         total: Any = 0.0
         for k, steps, w in ws:
