@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	PYTHONPATH=. $(BIN)/mypy
+	PYTHONPATH=. $(BIN)/python tools/check_docs_types.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest

@@ -567,7 +567,12 @@ class BVar(Generic[_T]):
         return bool(self.value)
 
     def __float__(self) -> float:
-        return float(self.value)  # type: ignore[arg-type]
+        # a plain float cannot carry a gradient: converting would silently cut the chain
+        msg = (
+            "float() of a BVar would drop its gradient. Keep computing with the BVar, or "
+            "use v.value for its plain value (a constant to the rest of the computation)."
+        )
+        raise TypeError(msg)
 
     # ----- shape and indexing -----
 

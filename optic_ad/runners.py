@@ -252,7 +252,11 @@ def _same_kind(a: Any, b: Any) -> bool:
 # ----- one argument -----
 
 
-def eval_bp(f: Callable[[Any], Z], x: Any) -> Z:
+@overload
+def eval_bp(f: Callable[[BVar[A]], BVar[Z]], x: A) -> Z: ...
+@overload
+def eval_bp(f: Callable[[A], Z], x: A) -> Z: ...
+def eval_bp(f: Callable[[Any], Any], x: Any) -> Any:
     """Run ``f`` on ``x`` without recording anything (``f(x)``, at no extra cost).
 
     Functions written with operators, ``optic_ad.numpy`` and optics run unchanged on

@@ -138,6 +138,8 @@ def test_errors() -> None:
         ad.backprop_with(lambda v: v * 2.0, np.ones(2), np.ones(3))
     with pytest.raises(TypeError, match="no Backprop instance for type object"):
         ad.grad_bp(lambda v: v, object())
+    with pytest.raises(TypeError, match=r"float\(\) of a BVar would drop its gradient"):
+        ad.grad_bp(lambda v: float(v) * v, 2.0)
 
 
 def test_escaped_bvar() -> None:
