@@ -617,3 +617,27 @@ def test_library_optics_obey_their_laws() -> None:
     testing.check_traversal_laws(
         positives, st.lists(testing.floats(), max_size=4), testing.floats(0.5, 10.0)
     )
+
+
+def test_opaque_registered_types_are_refused() -> None:
+    # a registered type the kit cannot look inside would make any backward look right
+    class Opaque:
+        __slots__ = ("v",)
+
+        def __init__(self, v: float) -> None:
+            self.v = v
+
+    ad.register(
+        Opaque,
+        zero=lambda o: Opaque(0.0),
+        add=lambda a, b: Opaque(a.v + b.v),
+        one=lambda o: Opaque(1.0),
+    )
+    wrong = ad.op1(lambda o: (o.v * 2.0, lambda g: Opaque(g * 3.0)), name="wrong")
+    with pytest.raises(TypeError, match=r"cannot look inside x of type .*Opaque.*register_leaves"):
+        testing.check_vjp(wrong, Opaque(1.0))
+    with pytest.raises(TypeError, match=r"cannot look inside .*register_leaves"):
+        testing.check_grad(lambda o: wrong(o), Opaque(1.0))
+    testing.register_leaves(Opaque, lambda o: [o.v], lambda o, parts: Opaque(parts[0]))
+    with pytest.raises(AssertionError, match="wrong"):
+        testing.check_vjp(wrong, Opaque(1.0))

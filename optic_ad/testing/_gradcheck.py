@@ -31,6 +31,7 @@ from optic_ad.testing._trees import (
     Step,
     children,
     get_at,
+    is_float_leaf,
     leaves,
     map_float_leaves,
     rebuild,
@@ -122,6 +123,8 @@ def check_grad(
         msg = f"check_grad: order must be at least 1, got {order}"
         raise ValueError(msg)
     names = _arg_names(f, len(args))
+    for k, a in enumerate(args):
+        _require_visible(a, names[k], "check_grad")
     diff = [i for i, a in enumerate(args) if leaves(a)]
     if not diff:
         msg = (
@@ -188,7 +191,9 @@ def check_vjp(
     """
     tol = _tolerance((x,), eps, rtol, atol)
     rng = np.random.default_rng(seed)
+    _require_visible(x, "x", "check_vjp")
     y, back = op.run(x)
+    _require_visible(y, "output", "check_vjp")
     if not leaves(y):
         msg = f"check_vjp: Op '{op.name}' has no floating-point output to check"
         raise ValueError(msg)
@@ -557,3 +562,23 @@ def _arg_names(f: Callable[..., Any], n: int) -> list[str]:
         else:
             names.append(f"args[{i}]")
     return names
+
+
+_CONSTANT_LEAVES = (int, bool, str, bytes, type(None))
+
+
+def _require_visible(x: Any, root: str, who: str) -> None:
+    """Refuse leaves the kit cannot look inside: checking around them would pass anything."""
+    for leaf in leaves(x, root, only_float=False):
+        v = leaf.value
+        if is_float_leaf(v) or isinstance(v, _CONSTANT_LEAVES):
+            continue
+        if isinstance(v, np.ndarray | np.generic) and not np.issubdtype(v.dtype, np.inexact):
+            continue  # integer arrays are constants, like ints
+        name = type(v).__qualname__
+        msg = (
+            f"{who}: cannot look inside {leaf.path} of type {name}, so its gradient cannot "
+            f"be checked; describe its parts with testing.register_leaves({name}, "
+            "parts, rebuild)"
+        )
+        raise TypeError(msg)
