@@ -3,8 +3,7 @@
 On plain values each function returns what numpy returns, except that the elementwise
 functions keep a Python ``float`` a Python ``float`` (computed with ``math``, which is
 much faster on scalars; numpy's inf/nan and warning where ``math`` would raise). On a
-BVar it records one node
-whose backward rule is a line in the table below. Rules are written with these same
+BVar each records one node whose backward rule is a line in the table below. Rules are written with these same
 lifted functions, so they can be differentiated again (hessians, nested ``grad``), and
 they accept extra *leading* dimensions on the cotangent (negative axes, ``...``
 indexing, unbroadcasting by trailing dimensions), so a whole Jacobian can be pulled back
