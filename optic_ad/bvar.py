@@ -361,15 +361,9 @@ _SET_ITEM = Prim(
     _set_item_plain,
     (
         None,
-        lambda g, ans, container, part, *, idx: _get_item(g, idx),
+        lambda g, ans, container, part, *, idx: g[idx],
     ),
 )
-
-
-def _get_item(x: Any, idx: Any) -> Any:
-    if type(x) is BVar:
-        return x[idx]
-    return x[idx]
 
 
 class BVar(Generic[_T]):

@@ -134,10 +134,6 @@ class Reduction(Protocol):
     ) -> Any: ...
 
 
-def _is_bvar(args: tuple[Any, ...]) -> bool:
-    return any(type(a) is BVar for a in args)
-
-
 # the keywords of every unary elementwise call: shared, never mutated
 _NO_KW: dict[str, Any] = {}
 
