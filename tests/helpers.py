@@ -10,7 +10,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import attrs
+import autograd.numpy as agnp
 import numpy as np
+
+from optic_ad import numpy as anp
 
 T = TypeVar("T")
 
@@ -98,3 +101,32 @@ def tree_allclose(a: Any, b: Any, *, rtol: float = 1e-7, atol: float = 1e-9) -> 
     if isinstance(a, dict) and list(a) != list(b):
         return False
     return all(tree_allclose(x, y, rtol=rtol, atol=atol) for x, y in zip(pa, pb, strict=True))
+
+
+# ----- polymorphic oracles: ``f(m, x)`` with ``m`` optic_ad.numpy or autograd.numpy, for the
+# functions autograd.numpy lacks, written from ones it has -----
+
+
+def poly_sigmoid(m: Any, x: Any) -> Any:
+    return m.sigmoid(x) if m is anp else 0.5 * (agnp.tanh(0.5 * x) + 1.0)
+
+
+def poly_logsumexp(m: Any, x: Any, **kw: Any) -> Any:
+    if m is anp:
+        return anp.logsumexp(x, **kw)
+    mx = agnp.max(x, axis=kw.get("axis"), keepdims=True)
+    out = agnp.log(agnp.sum(agnp.exp(x - mx), axis=kw.get("axis"), keepdims=True)) + mx
+    return out if kw.get("keepdims") else agnp.squeeze(out, axis=kw.get("axis"))
+
+
+def poly_softmax(m: Any, x: Any, axis: int = -1) -> Any:
+    if m is anp:
+        return anp.softmax(x, axis=axis)
+    e = agnp.exp(x - agnp.max(x, axis=axis, keepdims=True))
+    return e / agnp.sum(e, axis=axis, keepdims=True)
+
+
+def poly_log_softmax(m: Any, x: Any, axis: int = -1) -> Any:
+    if m is anp:
+        return anp.log_softmax(x, axis=axis)
+    return x - poly_logsumexp(agnp, x, axis=axis, keepdims=True)

@@ -20,36 +20,12 @@ from numpy.typing import NDArray
 
 import optic_ad as ad
 from optic_ad import numpy as anp
+from tests.helpers import poly_log_softmax, poly_logsumexp, poly_sigmoid, poly_softmax
 
 Arr = NDArray[np.float64]
 Case = Callable[..., Any]
 
 SHAPES = [(), (3,), (2, 3), (2, 1, 3)]
-
-
-def _sigmoid(m: Any, x: Any) -> Any:
-    return m.sigmoid(x) if m is anp else 0.5 * (agnp.tanh(0.5 * x) + 1.0)
-
-
-def _logsumexp(m: Any, x: Any, **kw: Any) -> Any:
-    if m is anp:
-        return anp.logsumexp(x, **kw)
-    mx = agnp.max(x, axis=kw.get("axis"), keepdims=True)
-    out = agnp.log(agnp.sum(agnp.exp(x - mx), axis=kw.get("axis"), keepdims=True)) + mx
-    return out if kw.get("keepdims") else agnp.squeeze(out, axis=kw.get("axis"))
-
-
-def _softmax(m: Any, x: Any, axis: int = -1) -> Any:
-    if m is anp:
-        return anp.softmax(x, axis=axis)
-    e = agnp.exp(x - agnp.max(x, axis=axis, keepdims=True))
-    return e / agnp.sum(e, axis=axis, keepdims=True)
-
-
-def _log_softmax(m: Any, x: Any, axis: int = -1) -> Any:
-    if m is anp:
-        return anp.log_softmax(x, axis=axis)
-    return x - _logsumexp(agnp, x, axis=axis, keepdims=True)
 
 
 # (name, function of (m, x), lowest value, highest value)
@@ -72,7 +48,7 @@ UNARY: list[tuple[str, Case, float, float]] = [
     ("sinh", lambda m, x: m.sinh(x), -2, 2),
     ("cosh", lambda m, x: m.cosh(x), -2, 2),
     ("negative", lambda m, x: m.negative(x), -2, 2),
-    ("sigmoid", _sigmoid, -3, 3),
+    ("sigmoid", poly_sigmoid, -3, 3),
     ("pow-const", lambda m, x: x**3.0, -2, 2),
     ("pow-sq", lambda m, x: x**2, -2, 2),
     ("rpow", lambda m, x: 2.0**x, -2, 2),
@@ -83,20 +59,20 @@ UNARY: list[tuple[str, Case, float, float]] = [
     ("prod", lambda m, x: m.prod(x), 0.5, 1.5),
     ("max", lambda m, x: m.max(x), -2, 2),
     ("min", lambda m, x: m.min(x), -2, 2),
-    ("logsumexp", _logsumexp, -2, 2),
+    ("logsumexp", poly_logsumexp, -2, 2),
     ("sum-last-keep", lambda m, x: m.sum(x, axis=-1, keepdims=True) * x, -2, 2),
     ("mean-first", lambda m, x: m.mean(x, axis=0) if np.ndim(x) else x, -2, 2),
     ("max-last", lambda m, x: m.max(x, axis=-1) if np.ndim(x) else x, -2, 2),
     ("prod-last", lambda m, x: m.prod(x, axis=-1) if np.ndim(x) else x, 0.5, 1.5),
     (
         "logsumexp-last-keep",
-        lambda m, x: _logsumexp(m, x, axis=-1, keepdims=True) if np.ndim(x) else x,
+        lambda m, x: poly_logsumexp(m, x, axis=-1, keepdims=True) if np.ndim(x) else x,
         -2,
         2,
     ),
-    ("softmax", lambda m, x: _softmax(m, x) if np.ndim(x) else x, -2, 2),
-    ("log_softmax", lambda m, x: _log_softmax(m, x) if np.ndim(x) else x, -2, 2),
-    ("softmax-axis0", lambda m, x: _softmax(m, x, axis=0) if np.ndim(x) else x, -2, 2),
+    ("softmax", lambda m, x: poly_softmax(m, x) if np.ndim(x) else x, -2, 2),
+    ("log_softmax", lambda m, x: poly_log_softmax(m, x) if np.ndim(x) else x, -2, 2),
+    ("softmax-axis0", lambda m, x: poly_softmax(m, x, axis=0) if np.ndim(x) else x, -2, 2),
     ("ravel", lambda m, x: m.ravel(x) * m.arange(np.size(x)), -2, 2),
     ("reshape", lambda m, x: m.reshape(x, (-1, 1)) * m.arange(np.size(x)), -2, 2),
     (
