@@ -2,41 +2,67 @@
 
 ``BVar[_T]`` is what a differentiable function receives and returns inside a runner. It
 holds the plain ``value`` (a ``T``), its ``Tape`` and its node index. Its operators
-(``+ - * / ** @``, unary ``-``, indexing) record one node each; comparisons return plain
-booleans. This module also owns the generic lifting machinery (:func:`lift`) used by
-``optic_ad.numpy`` and by Ops, and the optic forms ``view_var``/``set_var``/``over_var``.
+(``+ - * / ** @``, unary ``-``, indexing) record one node each; comparisons (``== != <
+<= > >=``) compare values and return plain booleans or arrays. This module also owns the
+generic lifting machinery (:func:`lift`, :class:`Prim`) used by ``optic_ad.numpy`` and by
+Ops, the structural steps (a child of a structure, a structure of BVars as one BVar,
+replacing a part) whose cotangents are sparse, and optic access on BVars
+(``view_var``/``set_var``/``over_var``/``preview_var``/``to_list_of_var``), which works
+on plain values too.
 
 Why the operators are written out by hand: recording is most of the cost of scalar code,
 so the common case (both operands on the same tape, or a plain number on one side) is
 handled inline with no generic dispatch; everything else goes through :func:`lift`.
+
+Optics are used by duck typing (``view``/``set``/``over``/``to_list``, ``path`` and
+``one_focus``), so this module does not import ``optic_ad.optics``, which sits above it.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from types import FrameType
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import numpy as np
 
+from optic_ad import structure
 from optic_ad.registry import add, lifted_type, one, register, zero
-from optic_ad.tape import EscapedBVarError, NaNError, Rule, Tape, _is_bad, _rule_name, user_line
+from optic_ad.tape import (
+    BATCH_SAFE_RULES,
+    NAMED_RULES,
+    SPARSE_RULES,
+    EscapedBVarError,
+    NaNError,
+    Rule,
+    Sparse,
+    Tape,
+    is_bad,
+    rule_name,
+    user_line,
+)
 
-if TYPE_CHECKING:  # optics: typing only (optics.py imports this module lazily)
+if TYPE_CHECKING:  # optics: typing only (optics.py sits above this module)
     from optic_ad.optics import Lens, Traversal
 
 __all__ = [
     "BVar",
     "Prim",
+    "assemble",
     "auto",
     "const",
+    "foci_into_zero",
+    "item",
     "lift",
     "over_var",
+    "plain",
+    "preview_var",
     "record",
+    "set_path",
     "set_var",
     "shape_of",
     "split_args",
+    "to_list_of_var",
     "view_var",
 ]
 
@@ -80,26 +106,22 @@ def _check_value(tape: Tape, index: int, value: Any, rule: Rule, saved: Any) -> 
     # Only reached with debug_nans=True: name the op and the user's source line for this
     # and later error messages (walking the stack is too slow to do unconditionally).
     frame = sys._getframe(2)
-    name = saved[0].name if rule is _prim_rule else _rule_name(rule)
-    if name == "Op":
-        name = _op_name(frame)
+    name = str(saved[0].name) if rule in NAMED_RULES else rule_name(rule)
     tape.names[index] = name
     where = user_line(frame)
     if where is not None:
         tape.where[index] = where
-    if _is_bad(value.value if type(value) is BVar else value):
+    if is_bad(value.value if type(value) is BVar else value):
         at = f", recorded at {where}" if where else ""
         msg = f"op '{name}' (node {index}{at}) produced a NaN or inf value"
         raise NaNError(msg)
 
 
-def _op_name(frame: FrameType | None) -> str:
-    # An Op's node does not keep the Op; its name is a local of the frame applying it.
-    while frame is not None:
-        if frame.f_code.co_name == "_apply":
-            return str(getattr(frame.f_locals.get("op"), "name", "op"))
-        frame = frame.f_back
-    return "op"
+def plain(x: Any) -> Any:
+    """The plain value inside ``x``: ``x`` itself unless it is a BVar (of any depth)."""
+    while type(x) is BVar:
+        x = x.value
+    return x
 
 
 def shape_of(x: Any) -> tuple[int, ...] | None:
@@ -225,29 +247,6 @@ def _r_neg(g: Any, s: Any) -> tuple[Any, ...]:
     return (-g,)
 
 
-def _r_item(g: Any, s: Any) -> tuple[Any, ...]:
-    # indexing into a tuple, list or dict value
-    container, idx = s
-    return (_set_item(container, idx, g),)
-
-
-def _set_item(container: Any, idx: Any, part: Any) -> Any:
-    return lift(_SET_ITEM, (container, part), {"idx": idx})
-
-
-def _set_item_plain(container: Any, part: Any, *, idx: Any) -> Any:
-    z = zero(container)
-    if isinstance(z, tuple):
-        items = list(z)
-        items[idx] = part
-        return type(z)(*items) if hasattr(z, "_fields") else type(z)(items)
-    if isinstance(z, list):
-        z[idx] = part
-        return z
-    z[idx] = part
-    return z
-
-
 # ----- generic lifting: every lifted function and Op goes through here -----
 
 
@@ -257,19 +256,24 @@ class Prim:
     ``vjps[i](g, ans, *args, **kw)`` returns the cotangent of argument ``i`` given the
     output cotangent ``g``; it must be written with lifted operations so that it can be
     differentiated again. ``None`` in ``vjps`` means "no gradient to this argument".
+    ``batch_safe`` says that every VJP accepts extra leading (batch) dimensions on ``g``,
+    so a whole Jacobian can be pulled back in one pass with a batched seed.
     """
 
-    __slots__ = ("fwd", "name", "vjps")
+    __slots__ = ("batch_safe", "fwd", "name", "vjps")
 
     def __init__(
         self,
         name: str,
         fwd: Callable[..., Any],
-        vjps: tuple[Callable[..., Any] | None, ...],
+        vjps: Sequence[Callable[..., Any] | None],
+        *,
+        batch_safe: bool = False,
     ) -> None:
         self.name = name
         self.fwd = fwd
         self.vjps = vjps
+        self.batch_safe = batch_safe
 
     def __repr__(self) -> str:
         return f"Prim({self.name!r})"
@@ -283,6 +287,9 @@ def _prim_rule(g: Any, saved: Any) -> tuple[Any, ...]:
             return (vjps[argnums[0]](g, ans, args[0]),)
         return (vjps[argnums[0]](g, ans, *args, **kw),)
     return tuple(vjps[i](g, ans, *args, **kw) for i in argnums)
+
+
+NAMED_RULES.add(_prim_rule)
 
 
 def split_args(
@@ -356,14 +363,181 @@ def _other(a: BVar[Any], b: BVar[Any]) -> int:
     return 1 if tb.depth > ta.depth else 0
 
 
-_SET_ITEM = Prim(
-    "set_item",
-    _set_item_plain,
-    (
-        None,
-        lambda g, ans, container, part, *, idx: g[idx],
-    ),
-)
+def _always(i: int) -> bool:
+    return True
+
+
+# ----- structure: children, assembling, replacing; their cotangents are sparse -----
+
+
+def _static_part(part: Any) -> bool:
+    return structure.is_static(plain(part))
+
+
+def _canon(pv: Any, nd: structure.Node, key: Any) -> Hashable:
+    # the key under which Sparse cotangents and Node.get know the child
+    if isinstance(pv, tuple | list) or type(nd.keys(None, 0)) is range:
+        if not isinstance(key, int | np.integer) or isinstance(key, bool):
+            msg = f"{type(pv).__qualname__} indices must be integers, not {type(key).__name__}"
+            raise TypeError(msg)
+        i = int(key)
+        n = len(nd.flatten(pv)[0])
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            msg = f"{type(pv).__qualname__} index {key} out of range for length {n}"
+            raise IndexError(msg)
+        return i
+    return key  # type: ignore[no-any-return]
+
+
+def item(v: Any, key: Any) -> Any:
+    """The child under ``key`` of a BVar of a structure (index, dict key or field name),
+    recorded so that its cotangent is ``Sparse(whole, {key: g})``. A static child (an
+    ``int``, a ``str``...) comes back as a plain value: it is a constant. On a plain value,
+    the child itself."""
+    if type(v) is not BVar:
+        return structure.child(v, key)
+    val = v.value
+    pv = plain(val)
+    nd = structure.node(pv)
+    if nd is None:
+        msg = f"{type(pv).__qualname__} is not a structure"
+        raise TypeError(msg)
+    k = _canon(pv, nd, key)
+    part = item(val, k) if type(val) is BVar else nd.get(val, k)
+    if type(part) is not BVar and structure.is_static(part):
+        return part
+    return _rec(v._tape, part, _r_item, (v._index,), (pv, k))
+
+
+def _r_item(g: Any, s: Any) -> tuple[Any, ...]:
+    return (Sparse(s[0], {s[1]: g}),)
+
+
+def ct_at(g: Any, path: Sequence[Hashable]) -> Any:
+    """The part at ``path`` of a cotangent ``g`` (dense, ``Sparse`` or a BVar of an outer
+    tape); ``None`` where a sparse cotangent has nothing."""
+    for k in path:
+        t = type(g)
+        if t is Sparse:
+            g = g.parts.get(k)
+            if g is None:
+                return None
+        elif t is BVar:
+            g = item(g, k)
+        else:
+            g = structure.child(g, k)
+    return g
+
+
+def _strip(
+    x: Any, tape: Tape, found: list[tuple[tuple[Hashable, ...], int]], path: tuple[Hashable, ...]
+) -> Any:
+    # x with the BVars of `tape` replaced by their values; their paths and nodes in `found`
+    if type(x) is BVar:
+        if x._tape is tape:
+            found.append((path, x._index))
+            return x.value
+        if not x._tape.alive:
+            raise _escaped(x._tape)
+        return x
+    nd = structure.node(x)
+    if nd is None:
+        return x
+    kids, aux = nd.flatten(x)
+    ks = nd.keys(aux, len(kids))
+    return nd.unflatten(
+        aux, [_strip(c, tape, found, (*path, k)) for k, c in zip(ks, kids, strict=True)]
+    )
+
+
+def _deepest(x: Any, top: Tape | None) -> Tape | None:
+    if type(x) is BVar:
+        t = x._tape
+        return t if top is None or t.depth > top.depth else top
+    nd = structure.node(x)
+    if nd is None:
+        return top
+    for c in nd.flatten(x)[0]:
+        top = _deepest(c, top)
+    return top
+
+
+def assemble(x: Any) -> Any:
+    """One BVar of a structure from a structure holding BVars (at any depth, among plain
+    values): the inverse of taking it apart with :func:`item`. Each BVar gets the part of
+    the cotangent at its place. Without BVars, ``x`` itself."""
+    top = _deepest(x, None)
+    if top is None:
+        return x
+    found: list[tuple[tuple[Hashable, ...], int]] = []
+    value = _strip(x, top, found, ())
+    if len(found) == 1 and found[0][0] == ():
+        return x  # x is itself a BVar of the deepest tape
+    # the value may still hold BVars of outer tapes: so must the structure there
+    outer = _deepest(value, None)
+    if outer is not None:
+        value = assemble(value)
+    paths = tuple(p for p, _ in found)
+    return _rec(top, value, _r_assemble, tuple(i for _, i in found), paths)
+
+
+def _r_assemble(g: Any, paths: Any) -> tuple[Any, ...]:
+    return tuple(ct_at(g, p) for p in paths)
+
+
+def _replace_path(x: Any, path: Sequence[Hashable], new: Any) -> Any:
+    if len(path) == 1:
+        return structure.replace_child(x, path[0], new)
+    k = path[0]
+    return structure.replace_child(x, k, _replace_path(structure.child(x, k), path[1:], new))
+
+
+def _nodes_along(x: Any, path: Sequence[Hashable]) -> bool:
+    # whether every container on the way to path's end is a structure (not an array)
+    for k in path:
+        if structure.node(x) is None:
+            return False
+        x = structure.child(x, k)
+    return True
+
+
+def set_path(whole: Any, path: tuple[Hashable, ...], part: Any) -> Any:
+    """``whole`` with the part at ``path`` (keys of nested structures) replaced by
+    ``part``, differentiably: the part's cotangent is the cotangent at ``path``, the
+    whole's is the rest (sparse where the cotangent is)."""
+    top, inner, parents, argnums = split_args((whole, part), _always)
+    if top is None:
+        return _replace_path(whole, path, part)
+    value = set_path(inner[0], path, inner[1])
+    return _rec(top, value, _r_set_path, parents, (path, plain(inner[1]), argnums))
+
+
+def _r_set_path(g: Any, s: Any) -> tuple[Any, ...]:
+    path, part_like, argnums = s
+    return tuple(_without(g, path, part_like) if a == 0 else ct_at(g, path) for a in argnums)
+
+
+def _without(g: Any, path: Sequence[Hashable], part_like: Any) -> Any:
+    # the cotangent g with nothing at path
+    t = type(g)
+    if t is Sparse:
+        k = path[0]
+        sub = g.parts.get(k)
+        if sub is None:
+            return g
+        parts = dict(g.parts)
+        if len(path) == 1:
+            del parts[k]
+        else:
+            parts[k] = _without(sub, path[1:], part_like)
+        return Sparse(g.like, parts) if parts else None
+    return set_path(g, tuple(path), zero(part_like))
+
+
+SPARSE_RULES.update((_r_item, _r_assemble, _r_set_path))
+BATCH_SAFE_RULES.update((_r_item, _r_assemble))
 
 
 class BVar(Generic[_T]):
@@ -543,19 +717,27 @@ class BVar(Generic[_T]):
     def __rmatmul__(self, other: Any) -> BVar[Any]:
         return _anp.matmul(other, self)
 
-    # ----- comparisons give plain values (no gradient flows through a comparison) -----
+    # ----- comparisons compare values: plain results, no node, no gradient -----
+
+    def __eq__(self, other: object) -> Any:
+        return plain(self) == plain(other)
+
+    def __ne__(self, other: object) -> Any:
+        return plain(self) != plain(other)
+
+    __hash__ = None  # type: ignore[assignment]  # compares by value, as numpy arrays do
 
     def __lt__(self, other: Any) -> Any:
-        return self.value < _plain(other)
+        return plain(self) < plain(other)
 
     def __le__(self, other: Any) -> Any:
-        return self.value <= _plain(other)
+        return plain(self) <= plain(other)
 
     def __gt__(self, other: Any) -> Any:
-        return self.value > _plain(other)
+        return plain(self) > plain(other)
 
     def __ge__(self, other: Any) -> Any:
-        return self.value >= _plain(other)
+        return plain(self) >= plain(other)
 
     def __bool__(self) -> bool:
         return bool(self.value)
@@ -573,7 +755,7 @@ class BVar(Generic[_T]):
     @property
     def shape(self) -> tuple[int, ...]:
         """The shape of the value (``()`` for scalars)."""
-        shape: tuple[int, ...] = np.shape(self.value)  # type: ignore[call-overload]
+        shape: tuple[int, ...] = np.shape(plain(self))
         return shape
 
     @property
@@ -589,7 +771,7 @@ class BVar(Generic[_T]):
     @property
     def dtype(self) -> Any:
         """The dtype of the value."""
-        return np.asarray(self.value).dtype
+        return np.asarray(plain(self)).dtype
 
     @property
     def T(self) -> BVar[_T]:  # noqa: N802 - numpy's name
@@ -615,30 +797,36 @@ class BVar(Generic[_T]):
         return _anp.mean(self, axis=axis, keepdims=keepdims)
 
     def __len__(self) -> int:
-        return len(self.value)  # type: ignore[arg-type]
+        return len(plain(self))
 
     def __iter__(self) -> Iterator[BVar[Any]]:
-        for i in range(len(self)):
-            yield self[i]
+        # (typed as BVars, the common case; a dict's keys are plain values)
+        pv = plain(self)
+        if isinstance(pv, dict):
+            return iter(list(pv))  # a dict iterates over its keys
+        if _is_record(pv):
+            msg = f"'{type(pv).__qualname__}' object is not iterable"
+            raise TypeError(msg)
+        return (self[i] for i in range(len(pv)))
 
     def __getitem__(self, idx: Any) -> BVar[Any]:
         v: Any = self.value
         if type(v) is np.ndarray:
             return _anp.take_index(self, idx)  # type: ignore[no-any-return]
-        pv: Any = v
-        while type(pv) is BVar:  # a value from an outer tape: decide on what it holds
-            pv = pv.value
-        if isinstance(pv, tuple | list | dict) and not hasattr(type(pv), "_from_items"):
-            part = v[idx]
-            if type(part) is int:
-                return part  # type: ignore[return-value]
-            return _rec(self._tape, part, _r_item, (self._index,), (v, idx))
-        if hasattr(type(pv), "_from_items"):  # T2/T3/HList: through ix, so gradients keep the type
-            from optic_ad.optics import ix
-
-            part_var: BVar[Any] = view_var(ix(idx), self)
-            return part_var
-        return _anp.take_index(self, idx)  # type: ignore[no-any-return]
+        pv = plain(v)
+        if structure.node(pv) is None:
+            return _anp.take_index(self, idx)  # type: ignore[no-any-return]
+        if _is_record(pv):
+            name = type(pv).__qualname__
+            msg = (
+                f"'{name}' object is not subscriptable: read a field with "
+                f"v.view(ad.lenses({name}).field)"
+            )
+            raise TypeError(msg)
+        if type(idx) is slice and isinstance(pv, tuple | list):
+            picked = [self[i] for i in range(*idx.indices(len(pv)))]
+            return assemble(picked if isinstance(pv, list) else tuple(picked))  # type: ignore[no-any-return]
+        return item(self, idx)  # type: ignore[no-any-return]
 
     # ----- optics -----
 
@@ -649,31 +837,27 @@ class BVar(Generic[_T]):
         """
         return view_var(optic, self)
 
-    def set(self, optic: Lens[_T, A], part: BVar[A] | A) -> BVar[_T]:
-        """A copy of this value with the part at ``optic`` replaced by ``part``."""
+    def set(self, optic: Traversal[_T, A], part: BVar[A] | A) -> BVar[_T]:
+        """A copy of this value with the part(s) at ``optic`` replaced by ``part``."""
         return set_var(optic, part, self)
 
-    def over(self, optic: Lens[_T, A], fn: Callable[[BVar[A]], Any]) -> BVar[_T]:
-        """A copy of this value with ``fn`` applied to the part at ``optic``."""
+    def over(self, optic: Traversal[_T, A], fn: Callable[[BVar[A]], Any]) -> BVar[_T]:
+        """A copy of this value with ``fn`` applied to the part(s) at ``optic``."""
         return over_var(optic, fn, self)
 
     def preview(self, optic: Traversal[_T, A]) -> BVar[A] | None:
         """The part at ``optic`` (a Prism, or any optic) as a BVar, or ``None`` when this
-        value does not match (see :func:`optic_ad.optic_vars.preview_var`)."""
-        from optic_ad.optic_vars import preview_var
-
+        value does not match (see :func:`preview_var`)."""
         return preview_var(optic, self)
 
     def to_list_of(self, optic: Traversal[_T, A]) -> list[BVar[A]]:
         """One BVar per focus of ``optic`` (a Traversal, or any optic), in order (see
-        :func:`optic_ad.optic_vars.to_list_of_var`)."""
-        from optic_ad.optic_vars import to_list_of_var
-
+        :func:`to_list_of_var`)."""
         return to_list_of_var(optic, self)
 
 
-def _plain(x: Any) -> Any:
-    return x.value if type(x) is BVar else x
+def _is_record(pv: Any) -> bool:
+    return not isinstance(pv, tuple) and structure.field_names(type(pv)) is not None
 
 
 def const(x: _T) -> _T:
@@ -689,7 +873,13 @@ def const(x: _T) -> _T:
 auto = const
 
 
-# ----- optics on BVars -----
+# ----- optics on BVars (and on plain values) -----
+#
+# A lens with a ``path`` (field lenses, ``ix``, ``key`` and compositions of them) is read
+# with ``item`` and written with ``set_path``: sparse cotangents. Any other lens goes
+# through the VIEW/SET primitives, whose backward sets the cotangent into the zero of the
+# whole. A Traversal or Prism records one node listing its foci (TO_LIST) and one ``item``
+# per focus; writing through it records SET_FOCI: linear in the number of foci.
 
 
 def _view_plain(optic: Any, s: Any) -> Any:
@@ -716,6 +906,64 @@ _SET = Prim(
 )
 
 
+def _fill(optic: Any, s: Any, values: Sequence[Any]) -> Any:
+    # relies on the traversal law that `over` visits the foci in `to_list` order
+    if len(values) != len(optic.to_list(s)):
+        msg = f"{optic!r}: {len(values)} values for {len(optic.to_list(s))} foci"
+        raise ValueError(msg)
+    it = iter(values)
+    return optic.over(s, lambda a: next(it))
+
+
+def _zero_foci(optic: Any, s: Any) -> Any:
+    return optic.over(s, zero)
+
+
+def _from_foci(optic: Any, s: Any, cts: Sequence[Any]) -> Any:
+    return _fill(optic, zero(plain(s)), cts)
+
+
+_TO_LIST: Prim = Prim(
+    "to_list_of",
+    lambda optic, s: optic.to_list(s),
+    (None, lambda g, ans, optic, s: lift(_FROM_FOCI, (optic, s, g), {})),
+)
+# the foci's cotangents set into the zero of the whole (the adjoint of TO_LIST)
+_FROM_FOCI: Prim = Prim(
+    "from_foci",
+    _from_foci,
+    (None, None, lambda g, ans, optic, s, cts: lift(_TO_LIST, (optic, g), {})),
+)
+# the whole with its foci zeroed (a projection: its own adjoint)
+_ZERO_FOCI: Prim = Prim(
+    "zero_foci",
+    _zero_foci,
+    (None, lambda g, ans, optic, s: lift(_ZERO_FOCI, (optic, g), {})),
+)
+_SET_FOCI = Prim(
+    "set_foci",
+    _fill,
+    (
+        None,
+        lambda g, ans, optic, whole, new: lift(_ZERO_FOCI, (optic, g), {}),
+        lambda g, ans, optic, whole, new: lift(_TO_LIST, (optic, g), {}),
+    ),
+)
+
+
+def foci_into_zero(optic: Any, s: Any, cts: Sequence[Any]) -> Any:
+    """The zero of ``s`` with its foci (through ``optic``) set to ``cts``, differentiably:
+    the cotangent of the list of foci of ``s``."""
+    return lift(_FROM_FOCI, (optic, s, assemble(list(cts))), {})
+
+
+def _path_of(optic: Any, s: Any) -> tuple[Hashable, ...] | None:
+    path: tuple[Hashable, ...] | None = optic.path
+    if path is None or not _nodes_along(plain(s), path):
+        return None
+    return path
+
+
 @overload
 def view_var(optic: Lens[S, A], v: BVar[S]) -> BVar[A]: ...
 @overload
@@ -725,22 +973,92 @@ def view_var(optic: Any, v: S) -> Any: ...
 def view_var(optic: Any, v: Any) -> Any:
     """``v.view(optic)`` as a function: the focused part, differentiably.
 
-    Integer parts (counts, flags) come back as plain values: they are constants.
+    Static parts (ints, strings, flags) come back as plain values: they are constants. On
+    a plain value this is ``optic.view(v)``.
     """
+    if type(v) is not BVar:
+        return optic.view(v)
+    path = _path_of(optic, v)
+    if path is not None:
+        for k in path:
+            v = item(v, k)
+        return v
     out = lift(_VIEW, (optic, v), {})
-    if type(out) is BVar and (type(out.value) is int or type(out.value) is bool):
-        return out.value
-    return out
+    return plain(out) if _static_part(out) else out
 
 
 def set_var(optic: Any, part: Any, whole: S) -> S:
-    """``whole.set(optic, part)`` as a function; the cotangent splits between the two."""
+    """``whole.set(optic, part)`` as a function: through a Lens the cotangent splits between
+    the two; through a Traversal or Prism every focus is replaced by ``part``."""
+    if type(part) is not BVar and type(whole) is not BVar:
+        return optic.set(whole, part)  # type: ignore[no-any-return]
+    if not optic.one_focus:
+        return over_var(optic, lambda a: part, whole)
+    path = _path_of(optic, whole)
+    if path is not None:
+        return set_path(whole, path, part)  # type: ignore[no-any-return]
     return lift(_SET, (optic, part, whole), {})  # type: ignore[no-any-return]
 
 
 def over_var(optic: Any, fn: Callable[[Any], Any], whole: S) -> S:
-    """``whole.over(optic, fn)`` as a function: set the part to ``fn`` of itself."""
-    return set_var(optic, fn(view_var(optic, whole)), whole)
+    """``whole.over(optic, fn)`` as a function: each focus replaced by ``fn`` of itself."""
+    if type(whole) is not BVar:
+        return optic.over(whole, fn)  # type: ignore[no-any-return]
+    if optic.one_focus:
+        return set_var(optic, fn(view_var(optic, whole)), whole)
+    new = [fn(a) for a in to_list_of_var(optic, whole)]
+    return lift(_SET_FOCI, (optic, whole, assemble(new)), {})  # type: ignore[no-any-return]
+
+
+@overload
+def to_list_of_var(optic: Traversal[S, A], v: BVar[S]) -> list[BVar[A]]: ...
+@overload
+def to_list_of_var(optic: Traversal[S, A], v: S) -> list[A]: ...
+def to_list_of_var(optic: Any, v: Any) -> Any:
+    """``v.to_list_of(traversal)`` as a function: one BVar per focus, in order.
+
+    Each focus's gradient is set into the zero of the whole at its position, all at once:
+    the cost is linear in the number of foci. On a plain value this is
+    ``optic.to_list(v)``.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> ad.grad_bp(lambda v: sum(ad.to_list_of_var(ad.each, v), 0.0) * 2.0, [1.0, 2.0])
+        [2.0, 2.0]
+    """
+    if type(v) is not BVar:
+        return optic.to_list(v)
+    if optic.one_focus:
+        return [view_var(optic, v)]
+    foci = lift(_TO_LIST, (optic, v), {})
+    return [item(foci, i) for i in range(len(plain(foci)))]
+
+
+@overload
+def preview_var(optic: Traversal[S, A], v: BVar[S]) -> BVar[A] | None: ...
+@overload
+def preview_var(optic: Traversal[S, A], v: S) -> A | None: ...
+def preview_var(optic: Any, v: Any) -> Any:
+    """``v.preview(prism)`` as a function: the focus as a BVar, or ``None`` if ``v`` does
+    not match (then no gradient flows through this path: the whole gets zero).
+
+    Works with any optic (a Lens always matches; a Traversal gives its first focus). On a
+    plain value this is ``optic.preview(v)``.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> def f(v):
+        ...     x = ad.preview_var(ad.instance_of(float), v)
+        ...     return 0.0 if x is None else x * x
+        >>> ad.grad_bp(f, 3.0)
+        6.0
+    """
+    if type(v) is not BVar:
+        return optic.preview(v)
+    if optic.one_focus:
+        return view_var(optic, v)
+    foci = lift(_TO_LIST, (optic, v), {})
+    return item(foci, 0) if len(plain(foci)) else None
 
 
 def _add_fwd(x: Any, y: Any) -> Any:
@@ -770,6 +1088,22 @@ register(
     add=add_var,
     one=lambda v: one(v.value),
 )
-lifted_type(BVar)
+lifted_type(BVar, assemble)
+BATCH_SAFE_RULES.update(
+    (
+        _r_add,
+        _r_add1,
+        _r_sub,
+        _r_neg1,
+        _r_mul,
+        _r_mul1,
+        _r_square,
+        _r_div,
+        _r_div_num,
+        _r_div_den,
+        _r_pow_const,
+        _r_neg,
+    )
+)
 
-from optic_ad import numpy as _anp  # noqa: E402  (cycle: numpy's rules need BVar)
+from optic_ad import numpy as _anp  # noqa: E402  (the declared late edge: numpy's rules need BVar)

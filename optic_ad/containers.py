@@ -1,60 +1,57 @@
 """Containers of BVars: ``sequence_var`` and ``collect_var``.
 
-``sequence_var(v)`` turns a BVar of a tuple, list, NamedTuple or dict into the same
-container holding one BVar per element; ``collect_var`` goes the other way. Together
-they let code pattern-match on a BVar of a structure (``a, b = sequence_var(v)``).
+``sequence_var(v)`` turns a BVar of a structure (tuple, list, NamedTuple, dict, record,
+``T2``...) into the same structure holding one BVar per child; ``collect_var`` goes the
+other way, from a structure holding BVars (at any depth) to one BVar. Together they let
+code pattern-match on a BVar of a structure (``a, b = sequence_var(v)``). Both accept
+plain values too (``sequence_var`` returns them unchanged, ``collect_var`` as well), so a
+function written with them runs under ``eval_bp``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, overload
 
-from optic_ad.bvar import BVar, Prim, lift
+from optic_ad import structure
+from optic_ad.bvar import BVar, assemble, item, plain
 
 __all__ = ["collect_var", "sequence_var"]
 
-
-def sequence_var(v: BVar[Any]) -> Any:
-    """A container of BVars from a BVar of a tuple, list, NamedTuple or dict."""
-    value = v.value
-    while type(value) is BVar:
-        value = value.value
-    if isinstance(value, dict):
-        return {k: v[k] for k in value}
-    if isinstance(value, tuple):
-        items = [v[i] for i in range(len(value))]
-        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
-    if isinstance(value, list):
-        return [v[i] for i in range(len(value))]
-    msg = f"sequence_var needs a BVar of a tuple, list or dict, got {type(value).__qualname__}"
-    raise TypeError(msg)
+S = TypeVar("S")
 
 
-def _build(*xs: Any, kind: Any) -> Any:
-    if isinstance(kind, tuple):  # dict keys
-        return dict(zip(kind, xs, strict=True))
-    if kind is tuple or kind is list:
-        return kind(xs)
-    return kind(*xs)  # NamedTuple
+@overload
+def sequence_var(v: BVar[Any]) -> Any: ...
+@overload
+def sequence_var(v: S) -> S: ...
+def sequence_var(v: Any) -> Any:
+    """The structure of ``v`` holding one BVar per child, from a BVar of a structure.
+
+    Each child's cotangent is sparse: it costs that child, not the whole.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> def f(v):
+        ...     a, b = ad.sequence_var(v)
+        ...     return a * b
+        >>> ad.grad_bp(f, (2.0, 5.0)), ad.eval_bp(f, (2.0, 5.0))
+        ((5.0, 2.0), 10.0)
+    """
+    if type(v) is not BVar:
+        return v
+    pv = plain(v)
+    nd = structure.node(pv)
+    if nd is None:
+        msg = f"sequence_var needs a BVar of a structure, got {type(pv).__qualname__}"
+        raise TypeError(msg)
+    kids, aux = nd.flatten(pv)
+    return nd.unflatten(aux, [item(v, k) for k in nd.keys(aux, len(kids))])
 
 
-class _Pick:
-    def __getitem__(self, i: int) -> Any:
-        def vjp(g: Any, ans: Any, *xs: Any, kind: Any) -> Any:
-            return g[kind[i]] if isinstance(kind, tuple) else g[i]
-
-        return vjp
-
-
-_COLLECT = Prim("collect", _build, _Pick())  # type: ignore[arg-type]
-
-
-def collect_var(vs: Any) -> BVar[Any]:
-    """A BVar of a container from a tuple, list, NamedTuple or dict of BVars (or values)."""
-    if isinstance(vs, dict):
-        keys = tuple(vs)
-        return lift(_COLLECT, tuple(vs[k] for k in keys), {"kind": keys})  # type: ignore[no-any-return]
-    if isinstance(vs, tuple | list):
-        return lift(_COLLECT, tuple(vs), {"kind": type(vs)})  # type: ignore[no-any-return]
-    msg = f"collect_var needs a tuple, list or dict, got {type(vs).__qualname__}"
-    raise TypeError(msg)
+def collect_var(vs: Any) -> Any:
+    """A BVar of a structure, from the structure holding BVars (or plain values, which
+    are constants). Without BVars in it, ``vs`` itself."""
+    if structure.node(vs) is None:
+        msg = f"collect_var needs a structure (tuple, list, dict, record...), got {type(vs).__qualname__}"
+        raise TypeError(msg)
+    return assemble(vs)

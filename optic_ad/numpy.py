@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol, TypeVar, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from optic_ad.bvar import BVar, Prim, lift, shape_of
+from optic_ad.bvar import BVar, Prim, lift, plain, shape_of
 
 __all__ = [
     "abs",
@@ -134,6 +134,11 @@ class Reduction(Protocol):
     ) -> Any: ...
 
 
+def _prim(name: str, fwd: Callable[..., Any], vjps: Any) -> Prim:
+    # every rule in this module accepts batched cotangents (see the module docstring)
+    return Prim(name, fwd, vjps, batch_safe=True)
+
+
 # the keywords of every unary elementwise call: shared, never mutated
 _NO_KW: dict[str, Any] = {}
 
@@ -149,7 +154,7 @@ def lift1(
     ``scalar`` (a ``math`` function) computes BVars of Python floats without numpy's
     per-call cost, keeping them Python floats.
     """
-    prim = Prim(name, fwd if scalar is None else _with_scalar(fwd, scalar), (vjp,))
+    prim = _prim(name, fwd if scalar is None else _with_scalar(fwd, scalar), (vjp,))
 
     def f(x: Any, /) -> Any:
         if type(x) is BVar:
@@ -187,7 +192,7 @@ def _fast(lifted: Unary, scalar: Callable[[float], float]) -> Unary:
 
 def lift2(name: str, fwd: Callable[[Any, Any], Any], vjp_x: Any, vjp_y: Any) -> Binary:
     """Make a lifted binary function from ``fwd`` and per-argument ``vjp(g, ans, x, y)``."""
-    prim = Prim(name, fwd, (vjp_x, vjp_y))
+    prim = _prim(name, fwd, (vjp_x, vjp_y))
 
     def f(x: Any, y: Any, /) -> Any:
         if type(x) is BVar or type(y) is BVar:
@@ -223,7 +228,7 @@ zeros_like = np.zeros_like
 def sign(x: T, /) -> T:
     """``numpy.sign``: its gradient is zero almost everywhere, so a BVar's sign is a plain
     (constant) value."""
-    return np.sign(_plain(x))  # type: ignore[no-any-return]
+    return np.sign(plain(x))  # type: ignore[no-any-return]
 
 
 # ----- unary, elementwise -----
@@ -300,7 +305,7 @@ def divide(x: Any, y: Any, /) -> Any:
 
 def _pow_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # d/dy x**y = x**y log x, taken as 0 where x == 0 (as autograd does)
-    safe = where(_plain(x) > 0, x, 1.0) if _shape(x) else (x if _plain(x) > 0 else 1.0)
+    safe = where(plain(x) > 0, x, 1.0) if _shape(x) else (x if plain(x) > 0 else 1.0)
     return _ub(g * ans * _log(safe), y, ans)
 
 
@@ -313,24 +318,18 @@ power = lift2(
 maximum = lift2(
     "maximum",
     np.maximum,
-    lambda g, ans, x, y: _ub(g * (_plain(x) >= _plain(y)), x, ans),
-    lambda g, ans, x, y: _ub(g * (_plain(x) < _plain(y)), y, ans),
+    lambda g, ans, x, y: _ub(g * (plain(x) >= plain(y)), x, ans),
+    lambda g, ans, x, y: _ub(g * (plain(x) < plain(y)), y, ans),
 )
 minimum = lift2(
     "minimum",
     np.minimum,
-    lambda g, ans, x, y: _ub(g * (_plain(x) <= _plain(y)), x, ans),
-    lambda g, ans, x, y: _ub(g * (_plain(x) > _plain(y)), y, ans),
+    lambda g, ans, x, y: _ub(g * (plain(x) <= plain(y)), x, ans),
+    lambda g, ans, x, y: _ub(g * (plain(x) > plain(y)), y, ans),
 )
 
 
-def _plain(x: Any) -> Any:
-    while type(x) is BVar:
-        x = x.value
-    return x
-
-
-_WHERE = Prim(
+_WHERE = _prim(
     "where",
     np.where,
     (
@@ -343,15 +342,15 @@ _WHERE = Prim(
 
 def where(cond: Any, x: Any, y: Any, /) -> Any:
     """``numpy.where(cond, x, y)``; the gradient flows to the chosen side only."""
-    return lift(_WHERE, (_plain(cond), x, y), {})
+    return lift(_WHERE, (plain(cond), x, y), {})
 
 
-_CLIP = Prim(
+_CLIP = _prim(
     "clip",
     np.clip,
     (
         lambda g, ans, x, lo, hi: (
-            g * ((_plain(x) >= _bound(lo, -np.inf)) & (_plain(x) <= _bound(hi, np.inf)))
+            g * ((plain(x) >= _bound(lo, -np.inf)) & (plain(x) <= _bound(hi, np.inf)))
         ),
         None,
         None,
@@ -360,7 +359,7 @@ _CLIP = Prim(
 
 
 def _bound(b: Any, default: float) -> Any:
-    return default if b is None else _plain(b)
+    return default if b is None else plain(b)
 
 
 @overload
@@ -420,8 +419,8 @@ def _keep(ans: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
 
 
 def _minmax_vjp(g: Any, ans: Any, x: Any, *, axis: Axis = None, keepdims: bool = False) -> Any:
-    px = _plain(x)
-    pa = _plain(ans)
+    px = plain(x)
+    pa = plain(ans)
     axes = _axes(axis, np.ndim(px))
     pk = pa if keepdims or not axes else np.expand_dims(pa, axes)
     mask = px == pk
@@ -429,7 +428,7 @@ def _minmax_vjp(g: Any, ans: Any, x: Any, *, axis: Axis = None, keepdims: bool =
 
 
 def _reduction(name: str, fwd: Callable[..., Any], vjp: Callable[..., Any]) -> Reduction:
-    prim = Prim(name, fwd, (vjp,))
+    prim = _prim(name, fwd, (vjp,))
 
     def f(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
         if type(x) is BVar:
@@ -452,7 +451,7 @@ mean = _reduction(
 
 
 def _prod_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, keepdims: bool) -> Any:
-    if np.all(_plain(x) != 0):
+    if np.all(plain(x) != 0):
         return _expand_back(g * ans, x, axis, keepdims) / x
     # ans / x is 0/0 at a zero: use the product of the other elements instead
     return _expand_back(g, x, axis, keepdims) * _prod_others(x, axis)
@@ -518,8 +517,8 @@ def _log_softmax_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
     return g - exp(ans) * sum(g, axis=a, keepdims=True)
 
 
-_SOFTMAX = Prim("softmax", _np_softmax, (_softmax_vjp,))
-_LOG_SOFTMAX = Prim("log_softmax", _np_log_softmax, (_log_softmax_vjp,))
+_SOFTMAX = _prim("softmax", _np_softmax, (_softmax_vjp,))
+_LOG_SOFTMAX = _prim("log_softmax", _np_log_softmax, (_log_softmax_vjp,))
 
 
 @overload
@@ -548,7 +547,7 @@ def _batch(g: Any, ans: Any) -> tuple[int, ...]:
     return gs[: len(gs) - _ndim(ans)]
 
 
-_RESHAPE = Prim(
+_RESHAPE = _prim(
     "reshape",
     lambda x, *, shape: np.reshape(x, shape),
     (lambda g, ans, x, *, shape: reshape(g, _batch(g, ans) + _shape(x)),),
@@ -575,7 +574,7 @@ def _transpose_vjp(g: Any, ans: Any, x: Any, *, axes: Sequence[int] | None) -> A
     return transpose(g, list(range(b)) + [b + i for i in inv])
 
 
-_TRANSPOSE = Prim("transpose", lambda x, *, axes: np.transpose(x, axes), (_transpose_vjp,))
+_TRANSPOSE = _prim("transpose", lambda x, *, axes: np.transpose(x, axes), (_transpose_vjp,))
 
 
 def transpose(x: T, axes: Sequence[int] | None = None, /) -> T:
@@ -588,7 +587,7 @@ def _swap_last(x: Any) -> Any:
     return transpose(x, [*list(range(nd - 2)), nd - 1, nd - 2])
 
 
-_SQUEEZE = Prim(
+_SQUEEZE = _prim(
     "squeeze",
     lambda x, *, axis: np.squeeze(x, axis=axis),
     (lambda g, ans, x, *, axis: reshape(g, _batch(g, ans) + _shape(x)),),
@@ -600,7 +599,7 @@ def squeeze(x: T, /, axis: Axis = None) -> T:
     return lift(_SQUEEZE, (x,), {"axis": axis})  # type: ignore[no-any-return]
 
 
-_EXPAND = Prim(
+_EXPAND = _prim(
     "expand_dims",
     lambda x, *, axis: np.expand_dims(x, axis),
     (lambda g, ans, x, *, axis: reshape(g, _batch(g, ans) + _shape(x)),),
@@ -612,13 +611,13 @@ def expand_dims(x: T, axis: int | tuple[int, ...], /) -> T:
     return lift(_EXPAND, (x,), {"axis": axis})  # type: ignore[no-any-return]
 
 
-_BROADCAST = Prim(
+_BROADCAST = _prim(
     "broadcast_to",
     lambda x, *, shape: np.broadcast_to(x, shape),
     (lambda g, ans, x, *, shape: unbroadcast(g, _shape(x), len(shape)),),
 )
 # the same, but owning its memory: gradients handed to users must be writable
-_BROADCAST_COPY = Prim(
+_BROADCAST_COPY = _prim(
     "broadcast_to",
     lambda x, *, shape: np.array(np.broadcast_to(x, shape)),
     (lambda g, ans, x, *, shape: unbroadcast(g, _shape(x), len(shape)),),
@@ -660,7 +659,7 @@ def _unbroadcast_vjp(g: Any, ans: Any, x: Any, *, shape: tuple[int, ...], out_nd
     return _broadcast_copy(g, gs[: len(gs) - _ndim(ans)] + _shape(x))
 
 
-_UNBROADCAST = Prim("unbroadcast", _unbroadcast_fwd, (_unbroadcast_vjp,))
+_UNBROADCAST = _prim("unbroadcast", _unbroadcast_fwd, (_unbroadcast_vjp,))
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...], out_ndim: int) -> Any:
@@ -695,8 +694,8 @@ def _stack_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
     return take_index(g, idx)
 
 
-_CONCAT = Prim("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis), _Each(_concat_vjp))  # type: ignore[arg-type]
-_STACK = Prim("stack", lambda *xs, axis: np.stack(xs, axis=axis), _Each(_stack_vjp))  # type: ignore[arg-type]
+_CONCAT = _prim("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis), _Each(_concat_vjp))
+_STACK = _prim("stack", lambda *xs, axis: np.stack(xs, axis=axis), _Each(_stack_vjp))
 
 
 def concatenate(xs: Sequence[Any], /, axis: int = 0) -> Any:
@@ -729,7 +728,7 @@ def _untake_fwd(g: Any, *, idx: Any, shape: tuple[int, ...], out_nd: int) -> Any
     return out
 
 
-_TAKE = Prim(
+_TAKE = _prim(
     "getitem",
     _take_fwd,
     (
@@ -738,7 +737,7 @@ _TAKE = Prim(
         ),
     ),
 )
-_UNTAKE = Prim(
+_UNTAKE = _prim(
     "untake",
     _untake_fwd,
     (lambda g, ans, x, *, idx, shape, out_nd: lift(_TAKE, (g,), {"idx": idx, "nd": len(shape)}),),

@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from optic_ad.bvar import BVar, record, split_args
 from optic_ad.registry import zero
+from optic_ad.tape import NAMED_RULES
 
 __all__ = ["Op", "no_grad", "op1", "op2", "op3", "op_const", "op_iso"]
 
@@ -34,11 +35,15 @@ Run = Callable[[A], tuple[B, Callable[[B], A]]]
 
 
 def _op_rule(g: Any, saved: Any) -> tuple[Any, ...]:
-    back, argnums, n = saved
+    _op, back, argnums, n = saved
     ct = back(g)
     if n == 1:
         return (ct,)
     return tuple(ct[i] for i in argnums)
+
+
+# the node keeps its Op, so error messages and debug_nans name it
+NAMED_RULES.add(_op_rule)
 
 
 def _apply(op: Op[Any, Any], args: tuple[Any, ...]) -> Any:
@@ -49,7 +54,7 @@ def _apply(op: Op[Any, Any], args: tuple[Any, ...]) -> Any:
     # forward there, so an Op whose vjp uses lifted operations has a second derivative.
     n = len(args)
     ans, back = op.run(inner[0] if n == 1 else inner)
-    return record(tape, ans, _op_rule, parents, (back, argnums, n))
+    return record(tape, ans, _op_rule, parents, (op, back, argnums, n))
 
 
 def _always(i: int) -> bool:

@@ -31,17 +31,15 @@ associative. Every optic induces an Op (``as_op``), and a BVar reads through one
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
-import attrs
 import numpy as np
 
-from optic_ad.registry import field_names
-
-if TYPE_CHECKING:
-    from optic_ad.op import Op
+from optic_ad import structure
+from optic_ad.op import Op
+from optic_ad.optic_vars import optic_op
+from optic_ad.structure import field_names
 
 __all__ = [
     "Iso",
@@ -85,7 +83,15 @@ class Traversal(Generic[S, A]):
     """
 
     # One slot layout for every kind, so Iso can inherit from both Lens and Prism.
-    __slots__ = ("_f", "_g", "name")
+    __slots__ = ("_f", "_g", "name", "path")
+
+    one_focus: ClassVar[bool] = False
+    """Whether the optic always has exactly one focus (a Lens or an Iso)."""
+
+    path: tuple[Hashable, ...] | None
+    """For a lens made of structure steps (``ix``, ``key``, record fields and their
+    compositions): the keys from the whole to the part, which lets a BVar read and write
+    through it at the cost of the part. ``None`` for other optics."""
 
     def __init__(
         self,
@@ -96,6 +102,7 @@ class Traversal(Generic[S, A]):
         self._f: Any = to_list
         self._g: Any = over
         self.name = name
+        self.path = None
 
     def to_list(self, s: S) -> list[A]:
         """Every focus of ``s``, in order."""
@@ -133,8 +140,6 @@ class Traversal(Generic[S, A]):
     def as_op(self) -> Op[S, Any]:
         """The Op this optic induces: forward ``to_list`` (a list of parts), backward sets
         each part's cotangent into the zero of the whole."""
-        from optic_ad.optic_vars import optic_op
-
         return optic_op(self)
 
     def __repr__(self) -> str:
@@ -167,10 +172,20 @@ class Lens(Traversal[S, A]):
 
     __slots__ = ()
 
-    def __init__(self, get: Callable[[S], A], set: Callable[[S, A], S], name: str = "lens") -> None:
+    one_focus: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        get: Callable[[S], A],
+        set: Callable[[S, A], S],
+        name: str = "lens",
+        *,
+        path: tuple[Hashable, ...] | None = None,
+    ) -> None:
         self._f = get
         self._g = set
         self.name = name
+        self.path = path
 
     def view(self, s: S) -> A:
         """The focused part of ``s``."""
@@ -204,8 +219,6 @@ class Lens(Traversal[S, A]):
     def as_op(self) -> Op[S, A]:
         """The Op this lens induces: forward ``view``, backward "set the cotangent into
         the zero of the whole"."""
-        from optic_ad.optic_vars import optic_op
-
         return optic_op(self)
 
 
@@ -231,6 +244,7 @@ class Prism(Traversal[S, A]):
         self._f = preview
         self._g = review
         self.name = name
+        self.path = None
 
     def preview(self, s: S) -> A | None:
         """The part if ``s`` matches, else ``None``."""
@@ -282,10 +296,13 @@ class Iso(Lens[S, A], Prism[S, A]):
 
     __slots__ = ()
 
+    one_focus: ClassVar[bool] = True
+
     def __init__(self, to: Callable[[S], A], from_: Callable[[A], S], name: str = "iso") -> None:
         self._f = to
         self._g = from_
         self.name = name
+        self.path = None
 
     def to(self, s: S) -> A:
         """Forwards: ``s -> a``."""
@@ -338,8 +355,6 @@ class Iso(Lens[S, A], Prism[S, A]):
 
     def as_op(self) -> Op[S, A]:
         """The Op this iso induces: forward ``to``, backward ``from_`` of the cotangent."""
-        from optic_ad.optic_vars import optic_op
-
         return optic_op(self)
 
 
@@ -352,10 +367,12 @@ def _compose(outer: Traversal[S, A], inner: Traversal[A, B]) -> Traversal[S, B]:
         return Iso(lambda s: i_i.to(o_i.to(s)), lambda b: o_i.from_(i_i.from_(b)), name)
     if isinstance(outer, Lens) and isinstance(inner, Lens):
         o_l, i_l = outer, inner
+        path = None if o_l.path is None or i_l.path is None else o_l.path + i_l.path
         return Lens(
             lambda s: i_l.view(o_l.view(s)),
             lambda s, b: o_l.set(s, i_l.set(o_l.view(s), b)),
             name,
+            path=path,
         )
     if isinstance(outer, Prism) and isinstance(inner, Prism):
         o_p, i_p = outer, inner
@@ -438,21 +455,14 @@ def _replace_item(s: Any, i: int, a: Any) -> Any:
         out = s.copy()
         out[i] = a
         return out
-    if isinstance(s, list):
-        items = list(s)
-        items[i] = a
-        return items
-    if isinstance(s, tuple):
-        items = list(s)
-        items[i] = a
-        return type(s)(*items) if hasattr(s, "_fields") else tuple(items)
-    rebuild = getattr(type(s), "_from_items", None)
-    if rebuild is not None:  # T2, T3, HList
-        items = list(s)
-        items[i] = a
-        return rebuild(items)
+    if structure.node(s) is not None and not _is_record(s):
+        return structure.replace_child(s, i, a)
     msg = f"ix({i}) cannot set into a {type(s).__qualname__}"
     raise TypeError(msg)
+
+
+def _is_record(s: Any) -> bool:
+    return not isinstance(s, tuple) and field_names(type(s)) is not None
 
 
 def ix(i: int) -> Lens[Any, Any]:
@@ -463,7 +473,15 @@ def ix(i: int) -> Lens[Any, Any]:
         >>> ad.ix(1).set((1.0, 2.0, 3.0), 9.0)
         (1.0, 9.0, 3.0)
     """
-    return Lens(lambda s: s[i], lambda s, a: _replace_item(s, i, a), f"ix({i})")
+    return Lens(lambda s: s[i], lambda s, a: _replace_item(s, i, a), f"ix({i})", path=(i,))
+
+
+def _set_key(s: Any, k: Hashable, a: Any) -> Any:
+    if k in s:
+        return structure.replace_child(s, k, a)
+    out = structure.rebuild(s, structure.children(s) or [])
+    out[k] = a
+    return out
 
 
 def key(k: Hashable) -> Lens[dict[Any, Any], Any]:
@@ -474,7 +492,7 @@ def key(k: Hashable) -> Lens[dict[Any, Any], Any]:
         >>> ad.key("b").set({"a": 1.0, "b": 2.0}, 5.0)
         {'a': 1.0, 'b': 5.0}
     """
-    return Lens(lambda s: s[k], lambda s, a: {**s, k: a}, f"key({k!r})")
+    return Lens(lambda s: s[k], lambda s, a: _set_key(s, k, a), f"key({k!r})", path=(k,))
 
 
 def _each_list(s: Any) -> list[Any]:
@@ -484,23 +502,16 @@ def _each_list(s: Any) -> list[Any]:
 
 
 def _each_over(s: Any, fn: Callable[[Any], Any]) -> Any:
-    if isinstance(s, dict):
-        return {k: fn(v) for k, v in s.items()}
     if isinstance(s, np.ndarray):
         out = s.copy()
         for i in range(len(s)):
             out[i] = fn(s[i])
         return out
-    if isinstance(s, list):
-        return [fn(v) for v in s]
-    if isinstance(s, tuple):
-        items = [fn(v) for v in s]
-        return type(s)(*items) if hasattr(s, "_fields") else tuple(items)
-    rebuild = getattr(type(s), "_from_items", None)
-    if rebuild is not None:
-        return rebuild([fn(v) for v in s])
-    msg = f"each cannot traverse a {type(s).__qualname__}"
-    raise TypeError(msg)
+    kids = structure.children(s)
+    if kids is None or _is_record(s):
+        msg = f"each cannot traverse a {type(s).__qualname__}"
+        raise TypeError(msg)
+    return structure.rebuild(s, [fn(v) for v in kids])
 
 
 each: Traversal[Any, Any] = Traversal(_each_list, _each_over, "each")
@@ -530,21 +541,11 @@ def instance_of(cls: type[A]) -> Prism[Any, A]:
 # ----- record fields -----
 
 
-def _replace(cls: type) -> Callable[[Any, str, Any], Any]:
-    if attrs.has(cls):
-        return lambda s, name, a: attrs.evolve(s, **{_alias(cls, name): a})
-    if dataclasses.is_dataclass(cls):
-        return lambda s, name, a: dataclasses.replace(s, **{name: a})
-    return lambda s, name, a: s._replace(**{name: a})
-
-
-def _alias(cls: type, name: str) -> str:
-    alias: str = next(f.alias for f in attrs.fields(cls) if f.name == name)
-    return alias
-
-
 def field_lens(cls: type[S], name: str) -> Lens[S, Any]:
     """The lens on field ``name`` of an attrs class, dataclass or NamedTuple ``cls``.
+
+    Setting a field rebuilds the record without running its ``__init__``, converters or
+    validators (see :mod:`optic_ad.structure`), so the lens laws hold for every record.
 
     Raises:
         AttributeError: ``cls`` has no field ``name`` (the message lists its fields).
@@ -553,9 +554,13 @@ def field_lens(cls: type[S], name: str) -> Lens[S, Any]:
     if names is None or name not in names:
         msg = f"{cls.__qualname__} has no field {name!r} (fields: {', '.join(names or ())})"
         raise AttributeError(msg)
-    replace = _replace(cls)
+    # a NamedTuple is a tuple: its children are keyed by position
+    k: Hashable = names.index(name) if issubclass(cls, tuple) else name
     return Lens(
-        lambda s: getattr(s, name), lambda s, a: replace(s, name, a), f"{cls.__qualname__}.{name}"
+        lambda s: getattr(s, name),
+        lambda s, a: structure.replace_child(s, k, a),
+        f"{cls.__qualname__}.{name}",
+        path=(k,),
     )
 
 

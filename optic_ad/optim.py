@@ -11,9 +11,10 @@ NamedTuple or a ``T2``/``T3``/``HList`` (nested freely), and the gradient from
 
 The arithmetic happens leaf by leaf, on floats, numpy arrays and scalars, and other
 registered types (which must support ``+ - * /`` with numbers and ``** 0.5``); the
-containers around the leaves are rebuilt as they were, and each leaf keeps its type,
-shape and dtype. ``int`` and ``bool`` leaves are constants, as in the engine: they pass
-through unchanged.
+containers around the leaves are rebuilt as they were (without running user code), and
+each leaf keeps its type, shape and dtype. Static leaves (``int``, ``bool``, ``str``,
+``None``, enums, integer arrays) are constants, as in the engine: they pass through
+unchanged.
 
 Examples:
     >>> import numpy as np, optic_ad as ad
@@ -39,8 +40,8 @@ from typing import Any, Generic, TypeVar
 import attrs
 import numpy as np
 
-from optic_ad.product import _Product
-from optic_ad.registry import _record_builder, _registered, field_names, instance, zero
+from optic_ad import structure
+from optic_ad.registry import zero
 from optic_ad.runners import backprop
 
 __all__ = [
@@ -60,20 +61,15 @@ P = TypeVar("P")
 B = TypeVar("B")
 St = TypeVar("St")
 
-_LEAVES = (float, complex, np.ndarray, np.generic)
-
-
-def _is_constant(x: Any) -> bool:
-    return type(x) is int or type(x) is bool
-
 
 def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
-    """Apply ``fn`` to the leaves of ``tree`` (and the matching leaves of ``rest``).
+    """Apply ``fn`` to the numeric leaves of ``tree`` (and the matching leaves of ``rest``).
 
-    The structure comes from ``tree``: records (attrs, dataclass, NamedTuple) field by
-    field, tuples, lists, ``T2``, ``T3`` and ``HList`` item by item, dicts key by key (keys
-    of ``tree``), ``None`` kept. Leaves are floats, ints, numpy arrays and scalars, and
-    other registered types.
+    The structure comes from ``tree`` (:func:`optic_ad.structure.tree_map`): records,
+    tuples, lists, dicts, ``T2``/``T3``/``HList`` are rebuilt as they were without running
+    user code; numeric leaves (floats, float arrays and scalars, registered types) go
+    through ``fn``; static leaves (``int``, ``str``, ``bool``, ``None``, enums, integer
+    arrays) are kept from ``tree``.
 
     Args:
         fn: ``(leaf, *matching_leaves) -> new leaf``.
@@ -89,38 +85,10 @@ def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
 
     Examples:
         >>> from optic_ad.optim import tree_map
-        >>> tree_map(lambda a, b: a + b, {"x": (1.0, [2.0])}, {"x": (10.0, [20.0])})
-        {'x': (11.0, [22.0])}
+        >>> tree_map(lambda a, b: a + b, {"x": (1.0, [2.0]), "n": 3}, {"x": (10.0, [20.0]), "n": 3})
+        {'x': (11.0, [22.0]), 'n': 3}
     """
-    cls = type(tree)
-    if isinstance(tree, _Product):
-        # T2/T3/HList are registered, but their parts are known: map inside them.
-        for r in rest:
-            if len(r) != len(tree):
-                msg = f"tree_map: {cls.__name__}s of lengths {len(tree)} and {len(r)} met"
-                raise ValueError(msg)
-        return tree._from_items(tree_map(fn, *parts) for parts in zip(tree, *rest, strict=True))
-    if cls in _registered or isinstance(tree, _LEAVES) or _is_constant(tree):
-        return fn(tree, *rest)
-    if tree is None:
-        return None
-    names = field_names(cls)
-    if names is not None:
-        build = _record_builder(cls)
-        return build(
-            [tree_map(fn, getattr(tree, n), *(getattr(r, n) for r in rest)) for n in names]
-        )
-    if isinstance(tree, tuple | list):
-        for r in rest:
-            if len(r) != len(tree):
-                msg = f"tree_map: {cls.__name__}s of lengths {len(tree)} and {len(r)} met"
-                raise ValueError(msg)
-        return cls(tree_map(fn, *parts) for parts in zip(tree, *rest, strict=True))
-    if isinstance(tree, dict):
-        return cls((k, tree_map(fn, v, *(r[k] for r in rest))) for k, v in tree.items())
-    instance(cls)  # raises the registry's TypeError, which says how to register cls
-    msg = f"tree_map: cannot take {cls.__qualname__} apart"  # pragma: no cover
-    raise TypeError(msg)  # pragma: no cover
+    return structure.tree_map(fn, tree, *rest, what="tree_map")
 
 
 def _like(p: Any, new: Any) -> Any:
@@ -143,10 +111,6 @@ def _like(p: Any, new: Any) -> Any:
     if tp is np.ndarray:
         return _like(p, np.asarray(new))
     return new
-
-
-def _zeros(x: Any) -> Any:
-    return x if _is_constant(x) else zero(x)
 
 
 class Optimizer(Generic[St]):
@@ -187,7 +151,7 @@ class Sgd(Optimizer[None]):
         lr = self.lr
 
         def step(p: Any, g: Any) -> Any:
-            return p if _is_constant(p) else _like(p, p - lr * g)
+            return _like(p, p - lr * g)
 
         return tree_map(step, params, grads), None
 
@@ -213,17 +177,17 @@ class Momentum(Optimizer[Any]):
 
     def init(self, params: P) -> P:
         """A zero velocity, shaped like ``params``."""
-        return tree_map(_zeros, params)  # type: ignore[no-any-return]
+        return tree_map(zero, params)  # type: ignore[no-any-return]
 
     def update(self, grads: P, state: Any, params: P) -> tuple[P, Any]:
         """One momentum step."""
         lr, mass = self.lr, self.mass
 
         def vel(v: Any, g: Any) -> Any:
-            return v if _is_constant(v) else _like(v, mass * v - lr * g)
+            return _like(v, mass * v - lr * g)
 
         def step(p: Any, v: Any) -> Any:
-            return p if _is_constant(p) else _like(p, p + v)
+            return _like(p, p + v)
 
         velocity = tree_map(vel, state, grads)
         return tree_map(step, params, velocity), velocity
@@ -261,7 +225,7 @@ class Adam(Optimizer[AdamState[Any]]):
 
     def init(self, params: P) -> AdamState[P]:
         """Step 0 and zero moments shaped like ``params``."""
-        zeros = tree_map(_zeros, params)
+        zeros = tree_map(zero, params)
         return AdamState(0, zeros, zeros)
 
     def update(self, grads: P, state: AdamState[Any], params: P) -> tuple[P, AdamState[Any]]:
@@ -272,14 +236,12 @@ class Adam(Optimizer[AdamState[Any]]):
         c2 = 1.0 - b2**t
 
         def first(m: Any, g: Any) -> Any:
-            return m if _is_constant(m) else _like(m, b1 * m + (1.0 - b1) * g)
+            return _like(m, b1 * m + (1.0 - b1) * g)
 
         def second(v: Any, g: Any) -> Any:
-            return v if _is_constant(v) else _like(v, b2 * v + (1.0 - b2) * (g * g))
+            return _like(v, b2 * v + (1.0 - b2) * (g * g))
 
         def step(p: Any, m: Any, v: Any) -> Any:
-            if _is_constant(p):
-                return p
             return _like(p, p - lr * (m / c1) / ((v / c2) ** 0.5 + eps))
 
         mu = tree_map(first, state.mu, grads)

@@ -4,7 +4,7 @@
 tuple of any length (a ``TypeVarTuple``). All three are immutable, indexable (``h[0]``),
 iterable, compare by value, and do arithmetic field-wise: ``+ - * /`` with a number or
 with a product of the same shape, and unary ``-``, so ``h + h * 2.0 - h / 2.0`` works and
-a gradient step reads ``p - 0.1 * g``. They are registered in the Backprop registry (a
+a gradient step reads ``p - 0.1 * g``. They are structure nodes (:mod:`optic_ad.structure`: a
 gradient of an ``HList`` is an ``HList``), and ``ix(i)`` focuses on element ``i``.
 
 Examples:
@@ -24,7 +24,8 @@ import operator
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, TypeVarTuple, overload
 
-from optic_ad.registry import add, one, register, zero
+from optic_ad import structure
+from optic_ad.structure import map_numeric, rmap_numeric
 
 if TYPE_CHECKING:
     from optic_ad.optics import Lens
@@ -48,6 +49,10 @@ class _Product:
         obj = object.__new__(cls)
         object.__setattr__(obj, "_items", tuple(items))
         return obj
+
+    @classmethod
+    def _unflatten(cls, aux: Any, items: Iterable[Any]) -> Self:
+        return cls._from_items(items)
 
     def __setattr__(self, name: str, value: Any) -> None:
         msg = f"{type(self).__name__} is immutable; use ix(i).set(p, value)"
@@ -73,16 +78,12 @@ class _Product:
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self)._from_items, (self._items,))
 
+    # leaf by leaf through nested structures; static items (str, int...) are kept
     def _zip(self, op: Callable[[Any, Any], Any], other: Any) -> Self:
-        if type(other) is type(self):
-            if len(other._items) != len(self._items):
-                msg = f"{type(self).__name__}s of lengths {len(self)} and {len(other)} met"
-                raise ValueError(msg)
-            return self._from_items(map(op, self._items, other._items))
-        return self._from_items(op(x, other) for x in self._items)
+        return map_numeric(op, self, other)  # type: ignore[no-any-return]
 
     def _rzip(self, op: Callable[[Any, Any], Any], other: Any) -> Self:
-        return self._from_items(op(other, x) for x in self._items)
+        return rmap_numeric(op, self, other)  # type: ignore[no-any-return]
 
     def __add__(self, other: Self | float) -> Self:
         return self._zip(operator.add, other)
@@ -109,7 +110,7 @@ class _Product:
         return self._rzip(operator.truediv, other)
 
     def __neg__(self) -> Self:
-        return self._from_items(-x for x in self._items)
+        return rmap_numeric(lambda _, a: -a, self, None)  # type: ignore[no-any-return]
 
     # Same spelling as BVar's methods, so code written for BVars runs on plain values.
     def view(self, optic: Lens[Self, A]) -> A:
@@ -215,14 +216,10 @@ class HList(_Product, Generic[*Ts]):
         return self._items[i]
 
 
-def _register(cls: type[_Product]) -> None:
-    register(
-        cls,
-        zero=lambda p: p._from_items(zero(x) for x in p),
-        add=lambda p, q: p._from_items(add(x, y) for x, y in zip(p, q, strict=True)),
-        one=lambda p: p._from_items(one(x) for x in p),
-    )
+def _flatten(p: _Product) -> tuple[tuple[Any, ...], None]:
+    return p._items, None
 
 
 for _cls in (T2, T3, HList):
-    _register(_cls)
+    # nodes of the structure layer: zero/add/one, runners and optimisers follow from it
+    structure.register_node(_cls, _flatten, _cls._unflatten)

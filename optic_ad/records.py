@@ -1,9 +1,12 @@
 """Records: the ``Numeric`` mixin for attrs classes and dataclasses.
 
 ``Numeric`` gives a record field-wise arithmetic (``+ - * /`` with a number or with a
-record of the same class, unary ``-``), so a gradient step reads ``net - 0.1 * grad``,
-and ``view``/``set``/``over`` methods taking a lens, so the same user code runs on a plain
-record and on a ``BVar`` of one (which has the same methods).
+record of the same class, unary ``-``), so a gradient step reads ``net - 0.1 * grad``.
+The arithmetic reaches every numeric leaf, however deep (records, tuples, dicts, arrays
+inside), and leaves static fields (``str``, ``int``, enums...) as they are; the result is
+built without running ``__init__``.
+It also has ``view``/``set``/``over`` methods taking a lens, so the same user code runs on
+a plain record and on a ``BVar`` of one (which has the same methods).
 """
 
 from __future__ import annotations
@@ -12,35 +15,25 @@ import operator
 from collections.abc import Callable
 from typing import Any, Self
 
-from optic_ad.registry import _record_builder, field_names
+from optic_ad.structure import field_names, map_numeric, rmap_numeric
 
 __all__ = ["Numeric"]
 
-_builders: dict[type, tuple[tuple[str, ...], Callable[[list[Any]], Any]]] = {}
 
-
-def _parts(cls: type) -> tuple[tuple[str, ...], Callable[[list[Any]], Any]]:
-    try:
-        return _builders[cls]
-    except KeyError:
-        names = field_names(cls)
-        if names is None:
-            msg = f"Numeric is for attrs classes and dataclasses; {cls.__qualname__} is neither"
-            raise TypeError(msg) from None
-        _builders[cls] = (names, _record_builder(cls))
-        return _builders[cls]
+def _check(x: Any) -> None:
+    if field_names(type(x)) is None:
+        msg = f"Numeric is for attrs classes and dataclasses; {type(x).__qualname__} is neither"
+        raise TypeError(msg)
 
 
 def _zip(op: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
-    names, build = _parts(type(x))
-    if type(y) is type(x):
-        return build([op(getattr(x, n), getattr(y, n)) for n in names])
-    return build([op(getattr(x, n), y) for n in names])
+    _check(x)
+    return map_numeric(op, x, y)
 
 
 def _rzip(op: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
-    names, build = _parts(type(x))
-    return build([op(y, getattr(x, n)) for n in names])
+    _check(x)
+    return rmap_numeric(op, x, y)
 
 
 class Numeric:
@@ -83,8 +76,7 @@ class Numeric:
         return _rzip(operator.truediv, self, other)  # type: ignore[no-any-return]
 
     def __neg__(self) -> Self:
-        names, build = _parts(type(self))
-        return build([-getattr(self, n) for n in names])  # type: ignore[no-any-return]
+        return _rzip(lambda _, a: -a, self, None)  # type: ignore[no-any-return]
 
     def view(self, optic: Any) -> Any:
         """The part at ``optic`` (same spelling as ``BVar.view``)."""

@@ -1,4 +1,4 @@
-"""The Backprop registry: how the engine makes ``zero``, ``add`` and ``one`` for a type.
+"""The Backprop registry: how the engine makes ``zero``, ``add`` and ``one`` for a value.
 
 A *Backprop instance* for a type ``T`` is three functions:
 
@@ -9,23 +9,36 @@ A *Backprop instance* for a type ``T`` is three functions:
 Laws (checked by :func:`optic_ad.testing.check_backprop_laws`): ``add(x, zero(y)) == x``,
 ``add`` is associative and commutative, and ``one(x)`` has the shape of ``x``.
 
-Lookup order for ``type(x)``: an exactly registered type (``register``), then structure
-(attrs class, dataclass, NamedTuple, tuple, list, dict), then ``TypeError``. Class
-hierarchy is ignored for registered types, as in JAX's pytree registry: a subclass of a
-registered class must be registered itself (structure still applies to it). Results are
-cached per type, so the engine pays one dictionary lookup per call.
+What a value is comes from :mod:`optic_ad.structure`: a numeric leaf (floats, floating
+arrays and scalars) has the arithmetic instance; a type registered with :func:`register`
+has its own; a node (tuple, list, dict, record, ``T2``...) is zero, added and seeded child
+by child and rebuilt without running user code; a static leaf (``str``, ``int``, ``None``,
+enums, integer arrays...) is carried unchanged: ``zero(3) == 3``. Class hierarchy is
+ignored for registered types, as in JAX's pytree registry: a subclass of a registered class
+must be registered itself. Results are cached per type.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
-import attrs
 import numpy as np
 
-__all__ = ["Instance", "add", "field_names", "instance", "lifted_type", "one", "register", "zero"]
+from optic_ad import structure
+from optic_ad.structure import field_names
+
+__all__ = [
+    "Instance",
+    "add",
+    "field_names",
+    "instance",
+    "lifted_assemble",
+    "lifted_type",
+    "one",
+    "register",
+    "zero",
+]
 
 T = TypeVar("T")
 
@@ -51,6 +64,9 @@ def register(
 ) -> None:
     """Make ``cls`` differentiable by giving its ``zero``, ``add`` and ``one``.
 
+    ``cls`` becomes a numeric leaf: the engine never looks inside it. (To have a type
+    taken apart into children instead, see :func:`optic_ad.structure.register_node`.)
+
     Args:
         cls: the type to register (exactly this type; subclasses are not covered).
         zero: ``x -> `` the zero cotangent shaped like ``x``.
@@ -72,89 +88,11 @@ def register(
         3.5
     """
     _registered[cls] = Instance(zero, add, one)
+    structure.register_leaf(cls)
     _cache.clear()
 
 
-def field_names(cls: type) -> tuple[str, ...] | None:
-    """The field names of an attrs class, dataclass or NamedTuple, else ``None``."""
-    if attrs.has(cls):
-        return tuple(a.name for a in attrs.fields(cls))
-    if dataclasses.is_dataclass(cls):
-        return tuple(f.name for f in dataclasses.fields(cls))
-    if issubclass(cls, tuple) and hasattr(cls, "_fields"):
-        return tuple(cls._fields)
-    return None
-
-
-def _record_builder(cls: type) -> Callable[[list[Any]], Any]:
-    # attrs strips leading underscores in __init__ (its "alias"); dataclasses and
-    # NamedTuples take field names as they are. Fields with init=False cannot be
-    # passed, so they are set afterwards (frozen classes allow object.__setattr__).
-    if attrs.has(cls):
-        fields = attrs.fields(cls)
-        init = [(f.alias, f.init) for f in fields]
-    elif dataclasses.is_dataclass(cls):
-        init = [(f.name, f.init) for f in dataclasses.fields(cls)]
-    else:
-        return lambda vals: cls(*vals)
-    if all(ok for _, ok in init):
-        names = [n for n, _ in init]
-        return lambda vals: cls(**dict(zip(names, vals, strict=True)))
-    all_names = field_names(cls) or ()
-
-    def build(vals: list[Any]) -> Any:
-        obj = object.__new__(cls)
-        for name, val in zip(all_names, vals, strict=True):
-            object.__setattr__(obj, name, val)
-        return obj
-
-    return build
-
-
-def _record_instance(cls: type, names: tuple[str, ...]) -> Instance:
-    build = _record_builder(cls)
-
-    def rzero(x: Any) -> Any:
-        return build([zero(getattr(x, n)) for n in names])
-
-    def radd(x: Any, y: Any) -> Any:
-        return build([add(getattr(x, n), getattr(y, n)) for n in names])
-
-    def rone(x: Any) -> Any:
-        return build([one(getattr(x, n)) for n in names])
-
-    return Instance(rzero, radd, rone)
-
-
-def _seq_instance(cls: type) -> Instance:
-    return Instance(
-        lambda x: cls(zero(v) for v in x),
-        lambda x, y: _zip_add(cls, x, y),
-        lambda x: cls(one(v) for v in x),
-    )
-
-
-def _zip_add(cls: type, x: Any, y: Any) -> Any:
-    if len(x) != len(y):
-        msg = f"add: {cls.__name__}s of lengths {len(x)} and {len(y)} met"
-        raise ValueError(msg)
-    return cls(add(a, b) for a, b in zip(x, y, strict=True))
-
-
-def _dict_add(x: dict[Any, Any], y: dict[Any, Any]) -> dict[Any, Any]:
-    # A dict cotangent may leave out keys whose gradient is zero (a view through
-    # `key(k)` builds only that key), so missing keys are taken as zero.
-    out = dict(x)
-    for k, v in y.items():
-        out[k] = add(out[k], v) if k in out else v
-    return out
-
-
-def _array_add(x: Any, y: Any) -> Any:
-    if np.shape(x) != np.shape(y):
-        msg = f"add: gradients of shapes {np.shape(x)} and {np.shape(y)} met"
-        raise ValueError(msg)
-    return x + y
+# ----- leaves -----
 
 
 def _float_zero(x: Any) -> Any:
@@ -169,9 +107,73 @@ def _plain_add(x: Any, y: Any) -> Any:
     return x + y
 
 
+def _array_zero(x: Any) -> Any:
+    return np.zeros_like(x) if structure.kind(x) == "numeric" else x
+
+
+def _array_one(x: Any) -> Any:
+    return np.ones_like(x) if structure.kind(x) == "numeric" else x
+
+
+def _array_add(x: Any, y: Any) -> Any:
+    if structure.kind(x) != "numeric":
+        return x  # an integer array is static
+    if np.shape(x) != np.shape(y):
+        msg = f"add: gradients of shapes {np.shape(x)} and {np.shape(y)} met"
+        raise ValueError(msg)
+    return x + y
+
+
+def _static_add(x: Any, y: Any) -> Any:
+    return x
+
+
+def _same(x: Any) -> Any:
+    return x
+
+
 _FLOAT = Instance(_float_zero, _plain_add, _float_one)
-_ARRAY = Instance(np.zeros_like, _array_add, np.ones_like)
-_NUMPY_SCALAR = Instance(lambda x: type(x)(0), _plain_add, lambda x: type(x)(1))
+_COMPLEX = Instance(lambda x: 0j, _plain_add, lambda x: 1.0 + 0j)
+_ARRAY = Instance(_array_zero, _array_add, _array_one)
+_STATIC = Instance(_same, _static_add, _same)
+
+
+# ----- nodes: child by child -----
+
+
+def _node_instance(nd: structure.Node) -> Instance:
+    flatten, unflatten = nd.flatten, nd.unflatten
+
+    def nzero(x: Any) -> Any:
+        kids, aux = flatten(x)
+        return unflatten(aux, [zero(c) for c in kids])
+
+    def none(x: Any) -> Any:
+        kids, aux = flatten(x)
+        return unflatten(aux, [one(c) for c in kids])
+
+    def nadd(x: Any, y: Any) -> Any:
+        kx, ax = flatten(x)
+        ky, ay = flatten(y)
+        if type(y) is not type(x):
+            msg = f"add: a {type(x).__qualname__} met a {type(y).__qualname__}"
+            raise ValueError(msg)
+        if ax != ay and isinstance(ax, tuple) and isinstance(x, dict):
+            return _dict_add(x, y)
+        if len(kx) != len(ky):
+            msg = f"add: {type(x).__qualname__}s of lengths {len(kx)} and {len(ky)} met"
+            raise ValueError(msg)
+        return unflatten(ax, [add(a, b) for a, b in zip(kx, ky, strict=True)])
+
+    return Instance(nzero, nadd, none)
+
+
+def _dict_add(x: Any, y: Any) -> Any:
+    # dicts with different keys: a missing key is a zero (order: x's keys, then y's new ones)
+    out = type(x)(x) if type(x) is not dict else dict(x)
+    for k, v in y.items():
+        out[k] = add(out[k], v) if k in out else v
+    return out
 
 
 def instance(cls: type) -> Instance:
@@ -188,45 +190,44 @@ def instance(cls: type) -> Instance:
 def _find(cls: type) -> Instance:
     if cls in _registered:
         return _registered[cls]
-    if cls is float or cls is int or cls is bool or cls is complex:
+    if cls is float:
         return _FLOAT
+    if cls is complex:
+        return _COMPLEX
     if issubclass(cls, np.ndarray):
         return _ARRAY
     if issubclass(cls, np.generic):
-        return _NUMPY_SCALAR
-    if cls is type(None):
-        return Instance(lambda x: None, lambda x, y: None, lambda x: None)
-    names = field_names(cls)
-    if names is not None:
-        return _record_instance(cls, names)
-    if issubclass(cls, tuple | list):
-        return _seq_instance(cls)
-    if issubclass(cls, dict):
-        return Instance(
-            lambda x: {k: zero(v) for k, v in x.items()},
-            _dict_add,
-            lambda x: {k: one(v) for k, v in x.items()},
-        )
-    msg = (
-        f"no Backprop instance for type {cls.__qualname__}. Register one with "
-        f"ad.register({cls.__qualname__}, zero=..., add=..., one=...), "
-        f"or make {cls.__qualname__} an attrs class or dataclass."
-    )
-    raise TypeError(msg)
+        if issubclass(cls, np.inexact):
+            return Instance(lambda x: type(x)(0), _plain_add, lambda x: type(x)(1))
+        return _STATIC
+    k = structure.kind_of_type(cls)
+    if k == "static":
+        return _STATIC
+    if type(k) is structure.Node:
+        return _node_instance(k)
+    raise structure.unknown_type_error(cls)
 
 
 def zero(x: T) -> T:
-    """The zero cotangent shaped like ``x`` (``0.0``, zeros, or field-wise zeros)."""
+    """The zero cotangent shaped like ``x`` (``0.0``, zeros, or part by part; static
+    leaves such as ``int`` and ``str`` are kept)."""
     return instance(type(x)).zero(x)  # type: ignore[no-any-return]
 
 
-_lifted: set[type] = set()
+_lifted: dict[type, Callable[[Any], Any]] = {}
 
 
-def lifted_type(cls: type) -> None:
+def lifted_type(cls: type, assemble: Callable[[Any], Any]) -> None:
     """Mark ``cls`` (``BVar``) as wrapping values: ``add`` with one on either side uses
-    ``cls``'s instance, so a plain cotangent plus a recorded one is recorded."""
-    _lifted.add(cls)
+    ``cls``'s instance, so a plain cotangent plus a recorded one is recorded; and a
+    structure holding some ``cls`` values among plain ones is made one ``cls`` value by
+    ``assemble``."""
+    _lifted[cls] = assemble
+
+
+def lifted_assemble(x: Any) -> Callable[[Any], Any] | None:
+    """``assemble`` of the lifted type of ``x`` (see :func:`lifted_type`), else ``None``."""
+    return _lifted.get(type(x))
 
 
 def add(x: T, y: T) -> T:
@@ -236,5 +237,5 @@ def add(x: T, y: T) -> T:
 
 
 def one(x: T) -> T:
-    """The seed cotangent for an output ``x`` (``1.0``, ones, or field-wise ones)."""
+    """The seed cotangent for an output ``x`` (``1.0``, ones, or part by part)."""
     return instance(type(x)).one(x)  # type: ignore[no-any-return]

@@ -20,9 +20,10 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 from optic_ad import bvar as _bvar
-from optic_ad.bvar import BVar
-from optic_ad.registry import _record_builder, field_names, instance, zero
-from optic_ad.tape import _PKG_DIR, NaNError, Tape, _is_float_error, backward
+from optic_ad import structure
+from optic_ad.bvar import BVar, assemble, plain
+from optic_ad.registry import instance, one, zero
+from optic_ad.tape import PKG_DIR, NaNError, Tape, backward, is_float_error
 
 __all__ = [
     "backprop",
@@ -45,50 +46,97 @@ Fn = Callable[..., Any]
 
 def _describe(v: Any) -> str:
     if isinstance(v, np.ndarray):
+        if v.dtype == object:
+            return f"an object ndarray of shape {v.shape}"
         return f"ndarray of shape {v.shape}"
     return type(v).__qualname__
 
 
-def _is_scalar(v: Any) -> bool:
-    while type(v) is BVar:
-        v = v.value
-    if isinstance(v, np.ndarray):
-        return v.ndim == 0
-    return (
-        not isinstance(v, tuple | list | dict)
-        and not hasattr(v, "__attrs_attrs__")
-        and not (hasattr(v, "__dataclass_fields__"))
-    )
+def _fn_name(fn: Fn) -> str:
+    return getattr(fn, "__qualname__", "the function")
 
 
-def _check_scalar(fn: Fn, out: Any, runner: str) -> None:
-    v = out.value if type(out) is BVar else out
-    if not _is_scalar(v):
-        name = getattr(fn, "__qualname__", "the function")
-        extra = ""
-        if isinstance(v, np.ndarray) and v.size == 1:
-            extra = " Reshape it to a scalar (.reshape(()) or [0]),"
+def _leaf_ok(v: Any) -> bool:
+    # a leaf a runner can hand back: numeric, a static number or flag, or a BVar
+    if type(v) is BVar:
+        return True
+    k = structure.kind(v)
+    if k == "numeric":
+        return True
+    if k == "static":
+        return v is not None and not isinstance(v, str | bytes)
+    return False
+
+
+def check_output(fn: Fn, out: Any, runner: str, scalar: bool) -> None:
+    """A non-numeric output (None, a str, a generator, an object array...) is a TypeError,
+    and so is a structured output given to a scalar runner."""
+    v = plain(out)
+    nd = structure.node(v)
+    if nd is None:
+        if not _leaf_ok(v):
+            hint = " (a missing `return`?)" if v is None else ""
+            msg = (
+                f"{runner}: {_fn_name(fn)} returned {_describe(v)}{hint}; a differentiated "
+                "function must return numbers: a float, an array, or a structure of them"
+            )
+            raise TypeError(msg)
+        if scalar and isinstance(v, np.ndarray) and v.ndim:
+            extra = " Reshape it to a scalar (.reshape(()) or [0])," if v.size == 1 else ""
+            msg = (
+                f"{runner} needs a scalar output; {_fn_name(fn)} returned {_describe(v)}."
+                f"{extra} Reduce it (anp.sum), or use ad.backprop_with(f, x, seed) or "
+                "ad.jacobian(f)."
+            )
+            raise TypeError(msg)
+        return
+    if scalar:
         msg = (
-            f"{runner} needs a scalar output; {name} returned {_describe(v)}.{extra} Reduce it "
-            "(anp.sum), or use ad.backprop_with(f, x, seed) or ad.jacobian(f)."
+            f"{runner} needs a scalar output; {_fn_name(fn)} returned {_describe(v)}. "
+            "Use ad.backprop_with(f, x, seed) for a vector-Jacobian product, or "
+            "ad.jacobian(f)."
         )
         raise TypeError(msg)
+    for leaf in structure.leaves(v):
+        if not (_leaf_ok(leaf) or structure.kind(leaf) == "static"):
+            msg = (
+                f"{runner}: {_fn_name(fn)} returned a {_describe(v)} holding "
+                f"{_describe(leaf)}; a differentiated function must return numbers"
+            )
+            raise TypeError(msg)
 
 
-def _inputs(tape: Tape, xs: Sequence[Any], runner: str) -> list[Any]:
+def _is_int_like(x: Any) -> bool:
+    return type(x) is int or type(x) is bool or type(x) is np.bool_
+
+
+def _int_array(x: Any) -> bool:
+    return type(x) is np.ndarray and x.dtype.kind in "biu"
+
+
+def inputs(tape: Tape, xs: Sequence[Any], runner: str) -> list[Any]:
+    """Record ``xs`` as the input nodes of ``tape`` (node ``i`` is input ``i``).
+
+    An integer array argument is differentiated as the float64 array of its values (its
+    gradient is a float array); a Python ``int`` is a constant with a zero gradient.
+    """
     vs: list[Any] = []
     for i, x in enumerate(xs):
-        if type(x) is int or type(x) is bool:
+        px = plain(x)
+        if _int_array(px) and type(x) is not BVar:
+            x = px = px.astype(np.float64)
+        if _is_int_like(px):
             msg = (
-                f"{runner}: argument {i} is an int ({x!r}); ints are constants and get a zero "
-                f"gradient. Pass a float ({float(x)!r}) to differentiate with respect to it."
+                f"{runner}: argument {i} is an int ({px!r}); ints are constants and get a zero "
+                f"gradient. Pass a float ({float(px)!r}) to differentiate with respect to it."
             )
             warnings.warn(msg, stacklevel=4)
+        if _is_int_like(px) or structure.kind(px) == "static":
             # an empty input node all the same: the backward pass finds input i at node i
             tape.nodes.append((None, (), None))
             vs.append(x)
         else:
-            instance(type(x.value if type(x) is BVar else x))  # fail early, naming the type
+            instance(type(px))  # fail early, naming the type
             vs.append(BVar(x, tape))
     return vs
 
@@ -104,10 +152,12 @@ def _run(
 ) -> tuple[Any, list[Any]]:
     """Differentiate ``fn`` at ``xs``; ``seed`` is the output cotangent (``None``: one)."""
     with Tape(debug_nans=debug_nans) as tape:
-        vs = _inputs(tape, xs, runner)
+        vs = inputs(tape, xs, runner)
         out = _call_debug(fn, vs) if debug_nans else fn(*vs)
-        if scalar:
-            _check_scalar(fn, out, runner)
+        check_output(fn, out, runner, scalar)
+        if type(out) is not BVar and structure.node(out) is not None:
+            out = assemble(out)  # a structure holding BVars: one node for all of them
+        seen: set[int] = set()
         if type(out) is not BVar or out._tape is not tape:
             # the output does not depend on the arguments: every gradient is zero
             value = out
@@ -115,18 +165,58 @@ def _run(
         else:
             value = out.value
             if seed is None:
-                seed = _one(value)
+                seed = one(value)
             else:
                 _check_seed(value, seed)
+                seen.update(id(a) for a in structure.leaves(seed) if type(a) is np.ndarray)
             if debug_nans:
                 with _numpy_quiet():
                     grads = backward(tape, out._index, seed, len(xs))
             else:
                 grads = backward(tape, out._index, seed, len(xs))
         tape.nodes = []  # free the tape now, even if a BVar escapes and keeps it alive
-    return value, [
-        zero(_plain_input(x)) if g is None else _like(x, g) for x, g in zip(xs, grads, strict=True)
-    ]
+    return value, [_finish(x, g, seen) for x, g in zip(xs, grads, strict=True)]
+
+
+def _finish(x: Any, g: Any, seen: set[int]) -> Any:
+    """The gradient handed to the user for input ``x``: zero where nothing reached it,
+    Python floats where ``x`` has them (numpy reductions give ``np.float64`` scalars), and
+    never an array object handed out twice (two inputs, or the caller's seed)."""
+    px = plain(x)
+    if g is None:
+        if _is_int_like(px):
+            return 0.0
+        if _int_array(px):
+            return np.zeros(px.shape)
+        return zero(px)
+    if type(g) is BVar:
+        return g
+    return _fix(px, g, seen)
+
+
+def _fix(x: Any, g: Any, seen: set[int]) -> Any:
+    tx = type(x)
+    tg = type(g)
+    if tx is float:
+        return g if tg is float or tg is BVar else float(g)
+    if tg is np.ndarray:
+        if id(g) in seen:
+            return g.copy()
+        seen.add(id(g))
+        return g
+    if tg is not tx:
+        return g
+    nd = structure.node(x)
+    if nd is None:
+        return g
+    kx, _ = nd.flatten(x)
+    kg, ag = nd.flatten(g)
+    if len(kx) != len(kg):
+        return g
+    fixed = [_fix(a, b, seen) for a, b in zip(kx, kg, strict=True)]
+    if all(f is b for f, b in zip(fixed, kg, strict=True)):
+        return g
+    return nd.unflatten(ag, fixed)
 
 
 # ----- debug_nans: only reached when it is on -----
@@ -158,7 +248,7 @@ def _call_debug(fn: Fn, vs: list[Any]) -> Any:
         try:
             return fn(*vs)
         except (ArithmeticError, ValueError) as e:
-            if not _is_float_error(e):
+            if not is_float_error(e):
                 raise
             raise NaNError(_forward_error(e)) from e
 
@@ -182,7 +272,7 @@ def _forward_error(e: BaseException) -> str:
             continue
         for frame, line in reversed(frames[:k]):
             code = frame.f_code
-            if not code.co_filename.startswith(_PKG_DIR):
+            if not code.co_filename.startswith(PKG_DIR):
                 at = f"{code.co_filename}:{line} in {code.co_name}"
                 break
         break
@@ -193,60 +283,46 @@ def _forward_error(e: BaseException) -> str:
 _BVAR_FILE = _bvar.__file__
 
 
-def _plain_input(x: Any) -> Any:
-    return x.value if type(x) is BVar else x
-
-
-def _like(x: Any, g: Any) -> Any:
-    """``g`` with Python floats where ``x`` has them: a gradient has its input's type, but
-    numpy reductions on the way back give ``np.float64`` scalars."""
-    tx = type(x)
-    if tx is float:
-        return float(g) if type(g) is not float and type(g) is not BVar else g
-    if tx is tuple or tx is list:
-        if len(x) == len(g):
-            return tx(_like(a, b) for a, b in zip(x, g, strict=True))
-        return g
-    if tx is dict:
-        return {k: _like(x[k], v) if k in x else v for k, v in g.items()}
-    names = field_names(tx) if tx is not np.ndarray and type(g) is tx else None
-    if names and any(type(getattr(x, n)) is float for n in names):
-        fixed = [_like(getattr(x, n), getattr(g, n)) for n in names]
-        return _record_builder(tx)(fixed)
-    return g
-
-
-def _one(value: Any) -> Any:
-    while type(value) is BVar:
-        value = value.value
-    if isinstance(value, np.ndarray):
-        return np.ones_like(value, dtype=np.result_type(value, np.float64))
-    if isinstance(value, np.generic):
-        return value.dtype.type(1) if np.issubdtype(value.dtype, np.inexact) else 1.0
-    if isinstance(value, int):
-        return 1.0
-    return instance(type(value)).one(value)
-
-
 def _check_seed(value: Any, seed: Any) -> None:
-    pv = value
-    while type(pv) is BVar:
-        pv = pv.value
-    ps = seed.value if type(seed) is BVar else seed
-    if np.shape(pv) != np.shape(ps) if _arrayish(pv) and _arrayish(ps) else not _same_kind(pv, ps):
-        msg = (
-            f"backprop_with: the seed must be a cotangent of the output, which is "
-            f"{_describe(pv)}; got {_describe(ps)}"
-        )
+    where = _seed_mismatch(value, seed, "")
+    if where is not None:
+        msg = f"backprop_with: the seed must be a cotangent of the output, {where}"
         raise TypeError(msg)
 
 
+def _seed_mismatch(value: Any, seed: Any, at: str) -> str | None:
+    pv, ps = plain(value), plain(seed)
+    here = f" at {at}" if at else ""
+    nd = structure.node(pv)
+    if nd is not None:
+        if type(ps) is not type(pv):
+            return f"which is {_describe(pv)}{here}; got {_describe(ps)}"
+        kv, av = nd.flatten(pv)
+        ks, as_ = nd.flatten(ps)
+        keys_v, keys_s = nd.keys(av, len(kv)), nd.keys(as_, len(ks))
+        if len(kv) != len(ks) or list(keys_v) != list(keys_s):
+            return (
+                f"which is {_describe(pv)}{here} with keys {list(keys_v)!r}; got one with keys "
+                f"{list(keys_s)!r}"
+            )
+        for k, a, b in zip(keys_v, kv, ks, strict=True):
+            bad = _seed_mismatch(a, b, f"{at}[{k!r}]")
+            if bad is not None:
+                return bad
+        return None
+    if structure.kind(pv) == "static":
+        return None
+    if _arrayish(pv) and _arrayish(ps):
+        if np.shape(pv) != np.shape(ps):
+            return f"which is {_describe(pv)}{here}; got {_describe(ps)}"
+        return None
+    if type(pv) is not type(ps):
+        return f"which is {_describe(pv)}{here}; got {_describe(ps)}"
+    return None
+
+
 def _arrayish(v: Any) -> bool:
-    return isinstance(v, np.ndarray | np.generic | float | int)
-
-
-def _same_kind(a: Any, b: Any) -> bool:
-    return type(a) is type(b) or (_arrayish(a) and _arrayish(b))
+    return isinstance(v, np.ndarray | np.generic | float | int | complex)
 
 
 # ----- one argument -----
@@ -400,17 +476,38 @@ def only_args(f: Fn, args: Sequence[Any], nums: Sequence[int]) -> Fn:
 
 
 def value_and_grad(f: Fn, argnums: int | tuple[int, ...] = 0, *, debug_nans: bool = False) -> Fn:
-    """Like :func:`grad`, but the returned function gives ``(f(*args), gradient)``."""
+    """Like :func:`grad`, but the returned function gives ``(f(*args), gradient)``.
+
+    ``argnums`` may be negative (counted from the end) and may repeat a position: each
+    entry gets the gradient with respect to its argument (repeats as separate copies).
+    """
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
     def value_and_gradient(*args: Any) -> tuple[Any, Any]:
-        for n in nums:
-            if not -len(args) <= n < len(args):
-                msg = f"grad: argnums {argnums!r} out of range for {len(args)} argument(s)"
-                raise ValueError(msg)
-
-        g = only_args(f, args, nums)
-        value, gs = _run(g, [args[n] for n in nums], None, "grad", debug_nans)
-        return value, gs[0] if isinstance(argnums, int) else tuple(gs)
+        pos = normalize_argnums(nums, len(args), "grad")
+        unique = list(dict.fromkeys(pos))
+        g = only_args(f, args, unique)
+        value, gs = _run(g, [args[n] for n in unique], None, "grad", debug_nans)
+        by_pos = dict(zip(unique, gs, strict=True))
+        out = []
+        for k, n in enumerate(pos):
+            out.append(by_pos[n] if n not in pos[:k] else _copy(by_pos[n]))
+        return value, out[0] if isinstance(argnums, int) else tuple(out)
 
     return value_and_gradient
+
+
+def normalize_argnums(nums: Sequence[int], n_args: int, runner: str) -> list[int]:
+    """``argnums`` as non-negative positions; ``ValueError`` for one out of range."""
+    out = []
+    for n in nums:
+        if not isinstance(n, int) or not -n_args <= n < n_args:
+            shown = nums[0] if len(nums) == 1 else tuple(nums)
+            msg = f"{runner}: argnums {shown!r} out of range for {n_args} argument(s)"
+            raise ValueError(msg)
+        out.append(n % n_args)
+    return out
+
+
+def _copy(g: Any) -> Any:
+    return structure.tree_map(lambda a: a.copy() if type(a) is np.ndarray else a, g)

@@ -40,11 +40,22 @@ from typing import Any
 
 import numpy as np
 
-from optic_ad.registry import add
+from optic_ad import structure
+from optic_ad.registry import add, lifted_assemble, zero
 
 ndarray = np.ndarray
 
-__all__ = ["EscapedBVarError", "NaNError", "Node", "Tape", "backward", "current_depth"]
+__all__ = [
+    "BATCH_SAFE_RULES",
+    "SPARSE_RULES",
+    "EscapedBVarError",
+    "NaNError",
+    "Node",
+    "Sparse",
+    "Tape",
+    "backward",
+    "current_depth",
+]
 
 Rule = Callable[[Any, Any], tuple[Any, ...]]
 Node = tuple[Rule | None, tuple[int, ...], Any]
@@ -99,7 +110,7 @@ class Tape:
         return f"<Tape depth={self.depth} nodes={len(self.nodes)} {state}>"
 
 
-def _is_bad(x: Any) -> bool:
+def is_bad(x: Any) -> bool:
     t = type(x)
     if t is float:
         return not math.isfinite(x)
@@ -112,7 +123,7 @@ def _is_bad(x: Any) -> bool:
 
 def _add_named(tape: Tape, old: Any, new: Any, at: int, source: int) -> Any:
     try:
-        return add(old, new)
+        return add_cotangents(old, new)
     except ValueError as e:
         # Error path: find the later ops that use node ``at``; they sent the gradient
         # that was already there.
@@ -142,16 +153,20 @@ _OPERATOR_NAMES = {
     "pow_const": "power",
     "neg": "negative",
     "item": "getitem",
-    "op_rule": "Op",
 }
 
 
-def _rule_name(rule: Rule | None) -> str:
+def rule_name(rule: Rule | None) -> str:
     if rule is None:
         return "input"
     name = getattr(rule, "__name__", repr(rule))
     name = name.removeprefix("_vjp_").removeprefix("_r_").lstrip("_")
     return _OPERATOR_NAMES.get(name, name)
+
+
+# Rules whose saved value starts with an object that has the op's ``name`` (Prim, Op):
+# their modules add them here.
+NAMED_RULES: set[Any] = set()
 
 
 def _node_name(tape: Tape, i: int) -> str:
@@ -160,10 +175,9 @@ def _node_name(tape: Tape, i: int) -> str:
     if name is not None:
         return name
     rule, _, saved = tape.nodes[i]
-    prim: Any = saved[0] if type(saved) is tuple and saved else None
-    if rule is not None and rule.__name__ == "_prim_rule" and hasattr(prim, "name"):
-        return str(prim.name)
-    return _rule_name(rule)
+    if rule in NAMED_RULES:
+        return str(saved[0].name)
+    return rule_name(rule)
 
 
 def _describe_node(tape: Tape, i: int) -> str:
@@ -174,7 +188,7 @@ def _describe_node(tape: Tape, i: int) -> str:
     return f"op '{_node_name(tape, i)}' (node {i}{at})"
 
 
-_PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def user_line(frame: FrameType | None) -> str | None:
@@ -184,13 +198,13 @@ def user_line(frame: FrameType | None) -> str | None:
     """
     while frame is not None:
         code = frame.f_code
-        if not code.co_filename.startswith(_PKG_DIR):
+        if not code.co_filename.startswith(PKG_DIR):
             return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
         frame = frame.f_back
     return None
 
 
-def _is_float_error(e: BaseException) -> bool:
+def is_float_error(e: BaseException) -> bool:
     """Whether ``e`` is how Python floats report a NaN or infinity (error paths only)."""
     if isinstance(e, NaNError):
         return False
@@ -199,75 +213,193 @@ def _is_float_error(e: BaseException) -> bool:
     return type(e) is ValueError and str(e) in ("math domain error", "math range error")
 
 
+# ----- partial cotangents -----
+
+
+class Sparse:
+    """The cotangent of a structure given at some of its children only; the others are zero.
+
+    Viewing a field, an element or a key sends back ``Sparse(whole, {key: g})``: it costs
+    the part, not the whole. Sparse cotangents meeting at a node are merged key by key,
+    and a structure's zeros are made only where a rule needs the whole cotangent
+    (:meth:`dense`), at the latest at the inputs. ``like`` is the plain structure whose
+    cotangent this is.
+    """
+
+    __slots__ = ("like", "parts")
+
+    def __init__(self, like: Any, parts: dict[Any, Any]) -> None:
+        self.like = like
+        self.parts = parts
+
+    def __repr__(self) -> str:
+        return f"Sparse({type(self.like).__qualname__}, {self.parts!r})"
+
+    def dense(self) -> Any:
+        """The whole cotangent: the parts given, zeros elsewhere."""
+        like = self.like
+        nd = structure.node(like)
+        assert nd is not None
+        kids, aux = nd.flatten(like)
+        parts = self.parts
+        out = []
+        lifted = None
+        for k, c in zip(nd.keys(aux, len(kids)), kids, strict=True):
+            g = parts.get(k, _MISSING)
+            if g is _MISSING:
+                out.append(zero(c))
+                continue
+            if type(g) is Sparse:
+                g = g.dense()
+            if lifted is None and lifted_assemble(g) is not None:
+                lifted = g
+            out.append(g)
+        whole = nd.unflatten(aux, out)
+        if lifted is not None:
+            # some parts are recorded on an outer tape (higher order): so is the whole
+            assemble = lifted_assemble(lifted)
+            assert assemble is not None
+            return assemble(whole)
+        return whole
+
+
+_MISSING: Any = object()
+
+
+def add_cotangents(x: Any, y: Any) -> Any:
+    """``registry.add`` that also merges :class:`Sparse` cotangents (into new objects)."""
+    if type(x) is Sparse:
+        if type(y) is Sparse and y.like is x.like:
+            return _merge(Sparse(x.like, dict(x.parts)), y)
+        return add(x.dense(), y.dense() if type(y) is Sparse else y)
+    if type(y) is Sparse:
+        return add(x, y.dense())
+    return add(x, y)
+
+
+def _merge(into: Sparse, y: Sparse) -> Sparse:
+    # ``into`` is owned by the caller: its dict may be changed in place
+    parts = into.parts
+    for k, v in y.parts.items():
+        old = parts.get(k, _MISSING)
+        parts[k] = v if old is _MISSING else add_cotangents(old, v)
+    return into
+
+
+# Rules that take a Sparse cotangent as it is (structural rules: item, assemble...); every
+# other rule gets ``g.dense()``. Rules whose cotangents may carry extra leading (batch)
+# dimensions are in BATCH_SAFE_RULES (a Prim says so with its own flag). Filled in by the
+# modules that define the rules.
+SPARSE_RULES: set[Any] = set()
+BATCH_SAFE_RULES: set[Any] = set()
+
+
+class _GcPause:
+    """Pause the cyclic garbage collector while any backward pass runs, in any thread.
+
+    The backward pass allocates many short-lived objects and no cycles (~10% faster on
+    scalar code without the collector). A process-wide count under a lock makes the last
+    pass to finish restore the collector exactly as the first one found it.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.active = 0
+        self.was_enabled = False
+
+    def __enter__(self) -> None:
+        with self.lock:
+            if self.active == 0:
+                self.was_enabled = gc.isenabled()
+                gc.disable()
+            self.active += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.active -= 1
+            if self.active == 0 and self.was_enabled:
+                gc.enable()
+
+
+_gc_pause = _GcPause()
+
+
 def backward(tape: Tape, out: int, seed: Any, n_inputs: int) -> list[Any]:
     """Propagate ``seed`` from node ``out`` back to the first ``n_inputs`` nodes.
 
-    Returns one cotangent per input node (``None`` where no gradient reached it).
+    Returns one cotangent per input node (``None`` where no gradient reached it); a
+    :class:`Sparse` one is made whole before it is returned.
     """
     nodes = tape.nodes
     # Pending cotangents by node index: a list is cheaper than a dict on this hot loop.
     grads: list[Any] = [None] * (out + 1 if out >= n_inputs else n_inputs)
     grads[out] = seed
-    # indices whose pending array gradient was allocated by this loop (a sum), so it may
+    # indices whose pending gradient was allocated by this loop (a sum, a merge), so it may
     # be accumulated into in place: nothing else holds it until its node is reached
     owned: set[int] = set()
     check = tape.debug_nans
-    gc_was = gc.isenabled()
-    # The backward pass allocates many short-lived objects and no cycles; pausing the
-    # cyclic collector saves ~10% on scalar code.
-    gc.disable()
+    sparse_ok = SPARSE_RULES
     i = out
-    try:
-        for i in range(out, n_inputs - 1, -1):
-            g = grads[i]
-            if g is None:
-                continue
-            rule, parents, saved = nodes[i]
-            if rule is None:
-                continue
-            grads[i] = None  # free it as soon as it is used
-            cts = rule(g, saved)
-            if len(cts) != len(parents):
-                # checked here because zip(strict=True) costs a third of this loop
-                msg = (
-                    f"the backward rule of {_describe_node(tape, i)} returned {len(cts)} "
-                    f"cotangent(s) for {len(parents)} input(s)"
-                )
-                raise ValueError(msg)
-            if check:
-                for c in cts:
-                    if c is not None and _is_bad(c):
-                        msg = f"the gradient flowing out of {_describe_node(tape, i)} is NaN or inf"
-                        raise NaNError(msg)
-            for p, c in zip(parents, cts, strict=False):  # lengths checked above
-                if c is None:
+    with _gc_pause:
+        try:
+            for i in range(out, n_inputs - 1, -1):
+                g = grads[i]
+                if g is None:
                     continue
-                old = grads[p]
-                if old is None:
-                    grads[p] = c
-                elif type(old) is float and type(c) is float:
-                    grads[p] = old + c
-                elif (
-                    type(old) is ndarray
-                    and type(c) is ndarray
-                    and old.shape == c.shape
-                    and old.dtype == c.dtype
-                ):
-                    if p in owned:
-                        # a sum this loop made and no rule has seen yet: add in place
-                        np.add(old, c, out=old)
-                    else:
+                rule, parents, saved = nodes[i]
+                if rule is None:
+                    continue
+                grads[i] = None  # free it as soon as it is used
+                if type(g) is Sparse and rule not in sparse_ok:
+                    g = g.dense()
+                cts = rule(g, saved)
+                if len(cts) != len(parents):
+                    # checked here because zip(strict=True) costs a third of this loop
+                    msg = (
+                        f"the backward rule of {_describe_node(tape, i)} returned {len(cts)} "
+                        f"cotangent(s) for {len(parents)} input(s)"
+                    )
+                    raise ValueError(msg)
+                if check:
+                    for c in cts:
+                        if c is not None and type(c) is not Sparse and is_bad(c):
+                            msg = (
+                                f"the gradient flowing out of {_describe_node(tape, i)} "
+                                "is NaN or inf"
+                            )
+                            raise NaNError(msg)
+                for p, c in zip(parents, cts, strict=False):  # lengths checked above
+                    if c is None:
+                        continue
+                    old = grads[p]
+                    if old is None:
+                        grads[p] = c
+                    elif type(old) is float and type(c) is float:
                         grads[p] = old + c
-                        owned.add(p)
-                else:
-                    grads[p] = _add_named(tape, old, c, p, i)
-    except (ArithmeticError, ValueError) as e:
-        # Python floats raise where numpy arrays give inf/nan (1.0 / 0.0, math.log(0.0)).
-        if check and _is_float_error(e):
-            msg = f"the gradient of {_describe_node(tape, i)} is NaN or inf ({e})"
-            raise NaNError(msg) from e
-        raise
-    finally:
-        if gc_was:
-            gc.enable()
-    return grads[:n_inputs]
+                    elif (
+                        type(old) is ndarray
+                        and type(c) is ndarray
+                        and old.shape == c.shape
+                        and old.dtype == c.dtype
+                    ):
+                        if p in owned:
+                            # a sum this loop made and no rule has seen yet: add in place
+                            np.add(old, c, out=old)
+                        else:
+                            grads[p] = old + c
+                            owned.add(p)
+                    elif type(old) is Sparse and type(c) is Sparse and old.like is c.like:
+                        if p in owned:
+                            _merge(old, c)
+                        else:
+                            grads[p] = _merge(Sparse(old.like, dict(old.parts)), c)
+                            owned.add(p)
+                    else:
+                        grads[p] = _add_named(tape, old, c, p, i)
+        except (ArithmeticError, ValueError) as e:
+            # Python floats raise where numpy arrays give inf/nan (1.0 / 0.0, math.log(0.0)).
+            if check and is_float_error(e):
+                msg = f"the gradient of {_describe_node(tape, i)} is NaN or inf ({e})"
+                raise NaNError(msg) from e
+            raise
+        return [g.dense() if type(g) is Sparse else g for g in grads[:n_inputs]]

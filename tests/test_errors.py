@@ -113,7 +113,7 @@ def test_mismatched_gradients_in_add_name_both_ops() -> None:
     msg = str(info.value)
     assert "(3,) and (5,)" in msg
     assert "at the output of input node 0" in msg
-    assert "coming back from op 'Op' (node 1)" in msg
+    assert "coming back from op 'bad_double' (node 1)" in msg
     assert "debug_nans=True" in msg
 
 
@@ -135,7 +135,7 @@ def test_mismatched_gradients_at_an_intermediate_op() -> None:
     # the backward pass reaches the later op first: both contributors are named
     msg = str(info.value)
     assert "coming back from op 'multiply' (node 2)" in msg
-    assert "already there (from op 'Op' (node 4))" in msg
+    assert "already there (from op 'bad_double' (node 4))" in msg
 
 
 # ----- a prism that does not match where a lens was needed -----

@@ -119,8 +119,10 @@ def test_one_has_the_shape(xyz: tuple[Any, Any, Any]) -> None:
     assert len(_leaves(o)) == len(_leaves(x))
 
 
-def test_int_is_a_float_zero() -> None:
-    assert ad.zero(3) == 0.0
+def test_int_is_static() -> None:
+    # an int cannot move along a gradient: it is carried unchanged (a static leaf)
+    assert ad.zero(3) == 3
+    assert ad.zero((1.0, 3, "a")) == (0.0, 3, "a")
     assert ad.zero(np.float32(2.0)).dtype == np.float32
 
 

@@ -30,7 +30,8 @@ import numpy.typing as npt
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from optic_ad.registry import field_names
+from optic_ad import structure
+from optic_ad.structure import field_names
 from optic_ad.testing._trees import children, is_float_leaf, rebuild
 
 __all__ = ["arrays", "floats", "records", "register_strategy", "values_like"]
@@ -216,10 +217,22 @@ def records(
             parts.append(given[n])
         else:
             parts.append(_for_type(hints.get(n, Any), n, shapes, _metadata(cls, n)))
-    from optic_ad.registry import _record_builder
-
-    build = _record_builder(cls)
+    build = _builder(cls, names)
     return st.tuples(*parts).map(lambda vals: build(list(vals)))
+
+
+def _builder(cls: type, names: tuple[str, ...]) -> Callable[[list[Any]], Any]:
+    # Drawn values are the user's own values: built with the class's __init__ (so its
+    # converters and validators apply) unless a field cannot be passed to it.
+    if attrs.has(cls):
+        init = [(f.alias, f.init) for f in attrs.fields(cls)]
+    else:
+        init = [(f.name, f.init) for f in dataclasses.fields(cls)]
+    if all(ok for _, ok in init):
+        return lambda vals: cls(**{a: v for (a, _), v in zip(init, vals, strict=True)})
+    nd = structure.kind_of_type(cls)
+    assert isinstance(nd, structure.Node)
+    return lambda vals: nd.unflatten(None, vals)
 
 
 def register_strategy(

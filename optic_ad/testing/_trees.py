@@ -1,11 +1,11 @@
 """Leaves of registered structures: paths, flattening, rebuilding, tree equality.
 
-The testing kit sees any value as a tree: tuples, lists, NamedTuples, dicts, attrs
-classes, dataclasses and any class with field names (``optic_ad.registry.field_names``)
+The testing kit sees a value as :mod:`optic_ad.structure` does: its nodes (tuples, lists,
+NamedTuples, dicts, attrs classes, dataclasses, ``T2``/``T3``/``HList``, registered nodes)
 are inner nodes; floats, numpy floating scalars and floating arrays are the
 differentiable leaves; everything else (ints, bools, strings, ``None``, integer arrays)
-is a constant leaf that is left alone. Types registered with ``ad.register`` but with no
-visible structure can be opened for the kit with :func:`register_leaves`.
+is a constant leaf that is left alone. Types registered with ``ad.register`` (opaque to
+the engine) can be opened for the kit with :func:`register_leaves`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optic_ad.registry import _record_builder, field_names
+from optic_ad import structure
+from optic_ad.structure import field_names
 
 __all__ = [
     "Leaf",
@@ -78,18 +79,16 @@ def children(x: Any) -> list[tuple[Step, Any]] | None:
     cls = type(x)
     if cls in _custom:
         return [(("item", i), c) for i, c in enumerate(_custom[cls][0](x))]
-    if cls is float or cls is int or cls is bool or cls is str or x is None:
+    nd = structure.node(x)
+    if nd is None:
         return None
-    if isinstance(x, np.ndarray | np.generic):
-        return None
+    kids, aux = nd.flatten(x)
     names = field_names(cls)
     if names is not None:
-        return [(("attr", n), getattr(x, n)) for n in names]
-    if isinstance(x, tuple | list):
-        return [(("item", i), c) for i, c in enumerate(x)]
+        return [(("attr", n), c) for n, c in zip(names, kids, strict=True)]
     if isinstance(x, dict):
-        return [(("key", k), v) for k, v in x.items()]
-    return None
+        return [(("key", k), c) for k, c in zip(nd.keys(aux, len(kids)), kids, strict=True)]
+    return [(("item", i), c) for i, c in enumerate(kids)]
 
 
 def rebuild(x: Any, parts: list[Any]) -> Any:
@@ -97,14 +96,7 @@ def rebuild(x: Any, parts: list[Any]) -> Any:
     cls = type(x)
     if cls in _custom:
         return _custom[cls][1](x, parts)
-    names = field_names(cls)
-    if names is not None:
-        return _record_builder(cls)(parts)
-    if isinstance(x, dict):
-        return dict(zip(x.keys(), parts, strict=True))
-    if isinstance(x, tuple) and hasattr(x, "_fields"):
-        return cls(*parts)
-    return cls(parts)
+    return structure.rebuild(x, parts)
 
 
 def format_path(root: str, steps: Sequence[Step], index: tuple[int, ...] | None = None) -> str:
