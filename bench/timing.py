@@ -76,6 +76,11 @@ def interleave(
     return out
 
 
+def once(fn: Callable[[], Any]) -> float:
+    """CPU seconds of one call of ``fn`` (GC off), for calls too long to repeat."""
+    return _block(fn, 1)
+
+
 def peak_memory(fn: Callable[[], Any]) -> int:
     """Peak bytes allocated (tracemalloc) while ``fn`` runs, beyond what existed before."""
     gc.collect()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import attrs
 import autograd
 import autograd.numpy as agnp
 import numpy as np
@@ -47,6 +48,10 @@ class Workload:
     figure: Callable[[float, float], float]
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    side_ratios: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    """Secondary figures: ``name -> (numerator, denominator, target)``, two keys of
+    ``timed`` whose median times are divided after the interleaved run (reported in the
+    JSON and in a note, not in the table)."""
 
 
 def ratio(t: float, base: float) -> float:
@@ -428,6 +433,212 @@ def w4(n: int = 10, seed: int = 4) -> Workload | None:
     )
 
 
+# ----- W5: the W1 network as an attrs record read through lenses -----
+
+
+@attrs.frozen
+class Mlp(ad.Numeric):
+    """The 784-300-100-10 network of W1 as a record, in the style of the tutorial."""
+
+    w1: Array  # 784 × 300
+    b1: Array  # 300
+    w2: Array  # 300 × 100
+    b2: Array  # 100
+    w3: Array  # 100 × 10
+    b3: Array  # 10
+
+
+M = ad.lenses(Mlp)
+
+
+def mlp_fields(net: Mlp) -> tuple[Array, ...]:
+    """The fields of a record (a gradient, say) in the order of :func:`mlp_params`."""
+    return (net.w1, net.b1, net.w2, net.b2, net.w3, net.b3)
+
+
+def w5(batch: int = 1, seed: int = 1) -> Workload:
+    """W5: ``grad_bp`` of the W1 loss over an ``Mlp`` record whose fields are read with
+    lenses, over the hand-written gradient; the same maths over six flat arrays
+    (``backprop_n``, the form of W1) is timed alongside as ``flat``."""
+    rng = np.random.default_rng(seed)
+    params = mlp_params(rng)
+    net = Mlp(*params)
+    x = rng.normal(size=(batch, 784))
+    y = np.eye(10)[rng.integers(0, 10, size=batch)]
+
+    def loss(n: ad.BVar[Mlp] | Mlp) -> Any:
+        fields = (
+            n.view(M.w1),
+            n.view(M.b1),
+            n.view(M.w2),
+            n.view(M.b2),
+            n.view(M.w3),
+            n.view(M.b3),
+        )
+        return mlp_loss_anp(fields, x, y)
+
+    def loss_n(*ps: Any) -> Any:
+        return mlp_loss_anp(ps, x, y)
+
+    ag_grad = autograd.grad(mlp_loss_ag)
+
+    def fd() -> float:
+        return directional_fd_error(
+            lambda ps: mlp_loss_np(ps, x, y), params, mlp_grad_hand(params, x, y)
+        )
+
+    grads: dict[str, Thunk] = {
+        "hand": lambda: mlp_grad_hand(params, x, y),
+        "autograd": lambda: ag_grad(params, x, y),
+        "optic_ad": lambda: mlp_fields(ad.grad_bp(loss, net)),
+        "flat": lambda: ad.backprop_n(loss_n, *params)[1],
+    }
+    return Workload(
+        key="W5",
+        title=f"W5 MLP 784-300-100-10 as a record read with lenses, batch {batch}: gradient ÷ hand-written",
+        unit=TIMES,
+        target=1.5,
+        # time grad_bp itself: mlp_fields (six attribute reads) is for the check only
+        timed={
+            "base": grads["hand"],
+            **grads,
+            "optic_ad": lambda: ad.grad_bp(loss, net),
+        },
+        grads=grads,
+        fd_check=fd,
+        figure=ratio,
+        side_ratios={"record_over_flat": ("optic_ad", "flat", 1.1)},
+    )
+
+
+# ----- W6: 32 weight matrices in one list against 32 separate arguments -----
+
+W6_LAYERS = 32
+W6_WIDTH = 64
+
+
+def w6_fn(ws: Any, h0: Array, np_: Any) -> Any:
+    """``h = tanh(h @ ws[i])`` for each of the 32 layers, then ``sum(h * h)``."""
+    h: Any = h0
+    for i in range(W6_LAYERS):
+        h = np_.tanh(h @ ws[i])
+    return np_.sum(h * h)
+
+
+def w6_grad_hand(ws: Sequence[Array], h0: Array) -> list[Array]:
+    """The reverse pass of :func:`w6_fn` written out in numpy."""
+    hs = [h0]
+    for w in ws:
+        hs.append(np.tanh(hs[-1] @ w))
+    g = 2.0 * hs[-1]
+    out: list[Array] = [h0] * len(ws)
+    for i in range(len(ws) - 1, -1, -1):
+        da = g * (1.0 - hs[i + 1] * hs[i + 1])
+        out[i] = hs[i].T @ da
+        g = da @ ws[i].T
+    return out
+
+
+def w6(batch: int = 1, seed: int = 6) -> Workload:
+    """W6: ``grad_bp`` over a list of 32 matrices ÷ ``backprop_n`` over 32 separate arguments."""
+    rng = np.random.default_rng(seed)
+    ws = [
+        rng.normal(0.0, 1.0 / math.sqrt(W6_WIDTH), (W6_WIDTH, W6_WIDTH)) for _ in range(W6_LAYERS)
+    ]
+    h0 = rng.normal(size=(batch, W6_WIDTH))
+
+    def loss(v: ad.BVar[list[Array]]) -> Any:
+        return w6_fn(v, h0, anp)
+
+    def loss_sep(*vs: Any) -> Any:
+        return w6_fn(vs, h0, anp)
+
+    ag_grad = autograd.grad(lambda v: w6_fn(v, h0, agnp))
+
+    def fd() -> float:
+        return directional_fd_error(lambda p: float(w6_fn(p, h0, np)), ws, w6_grad_hand(ws, h0))
+
+    grads: dict[str, Thunk] = {
+        "hand": lambda: w6_grad_hand(ws, h0),
+        "autograd": lambda: ag_grad(ws),
+        "optic_ad": lambda: ad.grad_bp(loss, ws),
+        "separate": lambda: ad.backprop_n(loss_sep, *ws)[1],
+    }
+    return Workload(
+        key="W6",
+        title=(
+            f"W6 {W6_LAYERS} tanh layers {W6_WIDTH}x{W6_WIDTH}, batch {batch}: "
+            "weights in one list ÷ as separate arguments"
+        ),
+        unit=TIMES,
+        target=1.1,
+        timed={"base": grads["separate"], **grads},
+        grads=grads,
+        fd_check=fd,
+        figure=ratio,
+    )
+
+
+# ----- L1: scaling of to_list_of_var over a Python list of floats -----
+
+L1_SIZES = (1000, 2000, 4000, 8000, 16000)
+
+
+def l1_fn(v: Any) -> Any:
+    """The sum of squares of the elements, one focus of ``ad.each`` at a time."""
+    parts = ad.to_list_of_var(ad.each, v)
+    total = parts[0] * parts[0]
+    for p in parts[1:]:
+        total = total + p * p
+    return total
+
+
+def l1_input(n: int, seed: int = 7) -> list[float]:
+    """``n`` Python floats."""
+    return [float(v) for v in np.random.default_rng(seed).normal(size=n)]
+
+
+@dataclass
+class Scaling:
+    """A workload timed at growing sizes, reported as a cost per element at each size.
+
+    ``run(n)`` builds its input outside the timing and returns the thunk to time;
+    ``check(n)`` compares the gradients at size ``n``: ``"fd"`` is the error of the
+    hand-written one against finite differences, every other key the largest relative
+    difference of an implementation's gradient from the hand-written one.
+    """
+
+    key: str
+    title: str
+    sizes: tuple[int, ...]
+    run: Callable[[int], Thunk]
+    check: Callable[[int], dict[str, float]]
+
+
+def l1() -> Scaling:
+    """L1: ``grad_bp`` of a sum of squares written over ``to_list_of_var(each, v)``."""
+
+    def run(n: int) -> Thunk:
+        xs = l1_input(n)
+        return lambda: ad.grad_bp(l1_fn, xs)
+
+    def check(n: int) -> dict[str, float]:
+        xs = l1_input(n)
+        hand = [2.0 * v for v in xs]
+        fd = directional_fd_error(
+            lambda p: float(np.sum(p[0] * p[0])), [np.array(xs)], [np.array(hand)]
+        )
+        return {"fd": fd, "optic_ad": max_rel_diff(ad.grad_bp(l1_fn, xs), hand)}
+
+    return Scaling(
+        key="L1",
+        title="L1 grad_bp of a sum of squares over to_list_of_var(each, v), v a list of floats",
+        sizes=L1_SIZES,
+        run=run,
+        check=check,
+    )
+
+
 def all_workloads() -> tuple[list[Workload], list[str]]:
     """The workloads, and notes about any that had to be skipped."""
     notes: list[str] = []
@@ -438,4 +649,5 @@ def all_workloads() -> tuple[list[Workload], list[str]]:
     else:
         ws.append(w4_)
     ws.append(eval_bp_workload())
+    ws += [w5(), w6()]
     return ws, notes
