@@ -38,6 +38,7 @@ from optic_ad.tape import (
     Sparse,
     Tape,
     is_bad,
+    r_item,
     rule_name,
     user_line,
 )
@@ -374,45 +375,40 @@ def _static_part(part: Any) -> bool:
     return structure.is_static(plain(part))
 
 
-def _canon(pv: Any, nd: structure.Node, key: Any) -> Hashable:
-    # the key under which Sparse cotangents and Node.get know the child
-    if isinstance(pv, tuple | list) or type(nd.keys(None, 0)) is range:
-        if not isinstance(key, int | np.integer) or isinstance(key, bool):
-            msg = f"{type(pv).__qualname__} indices must be integers, not {type(key).__name__}"
-            raise TypeError(msg)
-        i = int(key)
-        n = len(nd.flatten(pv)[0])
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            msg = f"{type(pv).__qualname__} index {key} out of range for length {n}"
-            raise IndexError(msg)
-        return i
-    return key  # type: ignore[no-any-return]
+def _index(pv: Any, nd: structure.Node, key: Any) -> int:
+    # the key under which Sparse cotangents and Node.get know a child of a sequence
+    if not isinstance(key, int | np.integer) or isinstance(key, bool):
+        msg = f"{type(pv).__qualname__} indices must be integers, not {type(key).__name__}"
+        raise TypeError(msg)
+    i = int(key)
+    n = len(nd.flatten(pv)[0])
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        msg = f"{type(pv).__qualname__} index {key} out of range for length {n}"
+        raise IndexError(msg)
+    return i
 
 
 def item(v: Any, key: Any) -> Any:
     """The child under ``key`` of a BVar of a structure (index, dict key or field name),
     recorded so that its cotangent is ``Sparse(whole, {key: g})``. A static child (an
     ``int``, a ``str``...) comes back as a plain value: it is a constant. On a plain value,
-    the child itself."""
+    the child itself; on an array (or a BVar of one), ``x[key]``."""
     if type(v) is not BVar:
-        return structure.child(v, key)
+        return structure.child(v, key) if structure.node(v) is not None else v[key]
     val = v.value
-    pv = plain(val)
+    nested = type(val) is BVar
+    pv = plain(val) if nested else val
     nd = structure.node(pv)
     if nd is None:
-        msg = f"{type(pv).__qualname__} is not a structure"
-        raise TypeError(msg)
-    k = _canon(pv, nd, key)
-    part = item(val, k) if type(val) is BVar else nd.get(val, k)
-    if type(part) is not BVar and structure.is_static(part):
+        return v[key]  # an array: an array index
+    k = _index(pv, nd, key) if nd.indexed else key
+    part = item(val, k) if nested else nd.get(val, k)
+    tp = type(part)
+    if tp is not BVar and tp is not float and tp is not np.ndarray and structure.is_static(part):
         return part
-    return _rec(v._tape, part, _r_item, (v._index,), (pv, k))
-
-
-def _r_item(g: Any, s: Any) -> tuple[Any, ...]:
-    return (Sparse(s[0], {s[1]: g}),)
+    return _rec(v._tape, part, r_item, (v._index,), (pv, k))
 
 
 def ct_at(g: Any, path: Sequence[Hashable]) -> Any:
@@ -536,8 +532,8 @@ def _without(g: Any, path: Sequence[Hashable], part_like: Any) -> Any:
     return set_path(g, tuple(path), zero(part_like))
 
 
-SPARSE_RULES.update((_r_item, _r_assemble, _r_set_path))
-BATCH_SAFE_RULES.update((_r_item, _r_assemble))
+SPARSE_RULES.update((_r_assemble, _r_set_path))
+BATCH_SAFE_RULES.add(_r_assemble)
 
 
 class BVar(Generic[_T]):
@@ -978,7 +974,7 @@ def view_var(optic: Any, v: Any) -> Any:
     """
     if type(v) is not BVar:
         return optic.view(v)
-    path = _path_of(optic, v)
+    path = optic.path
     if path is not None:
         for k in path:
             v = item(v, k)

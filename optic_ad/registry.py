@@ -29,11 +29,11 @@ from optic_ad import structure
 from optic_ad.structure import field_names
 
 __all__ = [
+    "LIFTED",
     "Instance",
     "add",
     "field_names",
     "instance",
-    "lifted_assemble",
     "lifted_type",
     "one",
     "register",
@@ -214,7 +214,8 @@ def zero(x: T) -> T:
     return instance(type(x)).zero(x)  # type: ignore[no-any-return]
 
 
-_lifted: dict[type, Callable[[Any], Any]] = {}
+LIFTED: dict[type, Callable[[Any], Any]] = {}
+"""The lifted types (see :func:`lifted_type`) and their ``assemble``."""
 
 
 def lifted_type(cls: type, assemble: Callable[[Any], Any]) -> None:
@@ -222,18 +223,13 @@ def lifted_type(cls: type, assemble: Callable[[Any], Any]) -> None:
     ``cls``'s instance, so a plain cotangent plus a recorded one is recorded; and a
     structure holding some ``cls`` values among plain ones is made one ``cls`` value by
     ``assemble``."""
-    _lifted[cls] = assemble
-
-
-def lifted_assemble(x: Any) -> Callable[[Any], Any] | None:
-    """``assemble`` of the lifted type of ``x`` (see :func:`lifted_type`), else ``None``."""
-    return _lifted.get(type(x))
+    LIFTED[cls] = assemble
 
 
 def add(x: T, y: T) -> T:
     """Sum two cotangents of the same shape; ``ValueError`` if shapes differ."""
     ty = type(y)
-    return instance(ty if ty in _lifted else type(x)).add(x, y)  # type: ignore[no-any-return]
+    return instance(ty if ty in LIFTED else type(x)).add(x, y)  # type: ignore[no-any-return]
 
 
 def one(x: T) -> T:

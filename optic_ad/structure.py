@@ -70,13 +70,15 @@ class Node(NamedTuple):
 
     ``flatten(x) -> (children, aux)``; ``unflatten(aux, children) -> x``; ``keys(aux, n)``
     the children's keys (``n`` is the number of children); ``get(x, key)`` one child (its
-    key must be one of ``keys``: a non-negative index for sequences).
+    key must be one of ``keys``: a non-negative index for sequences); ``indexed`` says the
+    keys are the positions ``0 .. n-1``.
     """
 
     flatten: Callable[[Any], tuple[Sequence[Any], Any]]
     unflatten: Callable[[Any, Sequence[Any]], Any]
     keys: Callable[[Any, int], Sequence[Hashable]]
     get: Callable[[Any, Hashable], Any]
+    indexed: bool = False
 
 
 _NUMERIC = "numeric"
@@ -111,7 +113,7 @@ def register_node(
         >>> g.a, g.b
         (5.0, 2.0)
     """
-    nd = Node(flatten, unflatten, keys or _index_keys, _get_by_position)
+    nd = Node(flatten, unflatten, keys or _index_keys, _get_by_position, keys is None)
     _nodes[cls] = nd
     _cache.clear()
 
@@ -277,19 +279,19 @@ def _seq_flatten(x: Any) -> tuple[Sequence[Any], Any]:
     return x, None
 
 
-_TUPLE = Node(_seq_flatten, lambda aux, kids: tuple(kids), _index_keys, _get_item)
-_LIST = Node(_seq_flatten, lambda aux, kids: list(kids), _index_keys, _get_item)
+_TUPLE = Node(_seq_flatten, lambda aux, kids: tuple(kids), _index_keys, _get_item, True)
+_LIST = Node(_seq_flatten, lambda aux, kids: list(kids), _index_keys, _get_item, True)
 
 
 def _seq_node(cls: type) -> Node:
     # a subclass of tuple or list: its constructor takes an iterable
-    return Node(_seq_flatten, lambda aux, kids: cls(kids), _index_keys, _get_item)
+    return Node(_seq_flatten, lambda aux, kids: cls(kids), _index_keys, _get_item, True)
 
 
 def _namedtuple_node(cls: type) -> Node:
     # keyed by index, as the tuple it is (``field_names`` gives the names)
     new = tuple.__new__
-    return Node(_seq_flatten, lambda aux, kids: new(cls, kids), _index_keys, _get_item)
+    return Node(_seq_flatten, lambda aux, kids: new(cls, kids), _index_keys, _get_item, True)
 
 
 def _dict_flatten(x: Any) -> tuple[Sequence[Any], Any]:

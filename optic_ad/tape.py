@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from optic_ad import structure
-from optic_ad.registry import add, lifted_assemble, zero
+from optic_ad.registry import LIFTED, add, zero
 
 ndarray = np.ndarray
 
@@ -53,6 +53,7 @@ __all__ = [
     "Node",
     "Sparse",
     "Tape",
+    "add_cotangents",
     "backward",
     "current_depth",
 ]
@@ -242,24 +243,24 @@ class Sparse:
         assert nd is not None
         kids, aux = nd.flatten(like)
         parts = self.parts
-        out = []
+        ks = nd.keys(aux, len(kids))
+        if len(parts) == len(kids):
+            out = [parts[k] for k in ks]
+        else:
+            out = [parts.get(k, _MISSING) for k in ks]
+            out = [zero(c) if g is _MISSING else g for g, c in zip(out, kids, strict=True)]
         lifted = None
-        for k, c in zip(nd.keys(aux, len(kids)), kids, strict=True):
-            g = parts.get(k, _MISSING)
-            if g is _MISSING:
-                out.append(zero(c))
-                continue
-            if type(g) is Sparse:
-                g = g.dense()
-            if lifted is None and lifted_assemble(g) is not None:
-                lifted = g
-            out.append(g)
+        for j, g in enumerate(out):
+            tg = type(g)
+            if tg is Sparse:
+                g = out[j] = g.dense()
+                tg = type(g)
+            if tg in LIFTED:
+                lifted = tg
         whole = nd.unflatten(aux, out)
         if lifted is not None:
             # some parts are recorded on an outer tape (higher order): so is the whole
-            assemble = lifted_assemble(lifted)
-            assert assemble is not None
-            return assemble(whole)
+            return LIFTED[lifted](whole)
         return whole
 
 
@@ -286,12 +287,18 @@ def _merge(into: Sparse, y: Sparse) -> Sparse:
     return into
 
 
+def r_item(g: Any, saved: Any) -> tuple[Any, ...]:
+    """The rule of a child of a structure (``saved`` is ``(whole, key)``): a sparse
+    cotangent for the whole. (The backward loop does the same inline.)"""
+    return (Sparse(saved[0], {saved[1]: g}),)
+
+
 # Rules that take a Sparse cotangent as it is (structural rules: item, assemble...); every
 # other rule gets ``g.dense()``. Rules whose cotangents may carry extra leading (batch)
 # dimensions are in BATCH_SAFE_RULES (a Prim says so with its own flag). Filled in by the
 # modules that define the rules.
-SPARSE_RULES: set[Any] = set()
-BATCH_SAFE_RULES: set[Any] = set()
+SPARSE_RULES: set[Any] = {r_item}
+BATCH_SAFE_RULES: set[Any] = {r_item}
 
 
 class _GcPause:
@@ -350,9 +357,25 @@ def backward(tape: Tape, out: int, seed: Any, n_inputs: int) -> list[Any]:
                 if rule is None:
                     continue
                 grads[i] = None  # free it as soon as it is used
-                if type(g) is Sparse and rule not in sparse_ok:
-                    g = g.dense()
-                cts = rule(g, saved)
+                cts: tuple[Any, ...]
+                if rule is r_item:
+                    # a child of a structure: straight into the whole's sparse cotangent
+                    p = parents[0]
+                    like, k = saved
+                    old = grads[p]
+                    if old is None:
+                        grads[p] = Sparse(like, {k: g})
+                        owned.add(p)
+                        continue
+                    if type(old) is Sparse and old.like is like and p in owned:
+                        prev = old.parts.get(k, _MISSING)
+                        old.parts[k] = g if prev is _MISSING else _add_named(tape, prev, g, p, i)
+                        continue
+                    cts = (Sparse(like, {k: g}),)
+                else:
+                    if type(g) is Sparse and rule not in sparse_ok:
+                        g = g.dense()
+                    cts = rule(g, saved)
                 if len(cts) != len(parents):
                     # checked here because zip(strict=True) costs a third of this loop
                     msg = (
