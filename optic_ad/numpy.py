@@ -427,7 +427,9 @@ def _minmax_vjp(g: Any, ans: Any, x: Any, *, axis: Axis = None, keepdims: bool =
     return _expand_back(g, x, axis, keepdims) * (mask / np.sum(mask, axis=axes, keepdims=True))
 
 
-def _reduction(name: str, fwd: Callable[..., Any], vjp: Callable[..., Any]) -> Reduction:
+def reduction(name: str, fwd: Callable[..., Any], vjp: Callable[..., Any]) -> Reduction:
+    """Make a lifted reduction from ``fwd(x, axis=, keepdims=)`` and
+    ``vjp(g, ans, x, *, axis, keepdims)``."""
     prim = _prim(name, fwd, (vjp,))
 
     def f(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
@@ -440,10 +442,10 @@ def _reduction(name: str, fwd: Callable[..., Any], vjp: Callable[..., Any]) -> R
     return f
 
 
-sum = _reduction(
+sum = reduction(
     "sum", np.sum, lambda g, ans, x, *, axis, keepdims: _expand_back(g, x, axis, keepdims)
 )
-mean = _reduction(
+mean = reduction(
     "mean",
     np.mean,
     lambda g, ans, x, *, axis, keepdims: _expand_back(g, x, axis, keepdims) / _count(x, axis),
@@ -475,9 +477,9 @@ def _prod_others(x: Any, axis: Axis) -> Any:
     return transpose(back, [int(i) for i in np.argsort(perm)])
 
 
-prod = _reduction("prod", np.prod, _prod_vjp)
-max = _reduction("max", np.max, _minmax_vjp)
-min = _reduction("min", np.min, _minmax_vjp)
+prod = reduction("prod", np.prod, _prod_vjp)
+max = reduction("max", np.max, _minmax_vjp)
+min = reduction("min", np.min, _minmax_vjp)
 
 
 def _np_logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
@@ -495,7 +497,7 @@ def _logsumexp_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, keepdims: bool) -> A
     return _expand_back(g, x, axis, keepdims) * exp(x - a)
 
 
-logsumexp = _reduction("logsumexp", _np_logsumexp, _logsumexp_vjp)
+logsumexp = reduction("logsumexp", _np_logsumexp, _logsumexp_vjp)
 
 
 def _np_softmax(x: Any, axis: int = -1) -> Any:
