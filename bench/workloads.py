@@ -172,8 +172,13 @@ def mlp_grad_hand(params: Sequence[Array], x: Array, y: Array) -> tuple[Array, .
     return (x.T @ da1, da1.sum(0), h1.T @ da2, da2.sum(0), h2.T @ dz, dz.sum(0))
 
 
-def w1(batch: int, seed: int = 1) -> Workload:
-    """W1 at the given batch size: gradient time over the hand-written gradient's."""
+def _mlp_setup(
+    batch: int, seed: int
+) -> tuple[
+    tuple[Array, ...], Array, Array, Callable[..., Any], dict[str, Thunk], Callable[[], float]
+]:
+    """W1's data: parameters, inputs, targets, the flat loss, the hand-written and autograd
+    gradients, and the finite-difference check of the hand-written one (shared with W5)."""
     rng = np.random.default_rng(seed)
     params = mlp_params(rng)
     x = rng.normal(size=(batch, 784))
@@ -189,9 +194,18 @@ def w1(batch: int, seed: int = 1) -> Workload:
             lambda ps: mlp_loss_np(ps, x, y), params, mlp_grad_hand(params, x, y)
         )
 
-    grads: dict[str, Thunk] = {
+    baselines: dict[str, Thunk] = {
         "hand": lambda: mlp_grad_hand(params, x, y),
         "autograd": lambda: ag_grad(params, x, y),
+    }
+    return params, x, y, loss_n, baselines, fd
+
+
+def w1(batch: int, seed: int = 1) -> Workload:
+    """W1 at the given batch size: gradient time over the hand-written gradient's."""
+    params, _x, _y, loss_n, baselines, fd = _mlp_setup(batch, seed)
+    grads: dict[str, Thunk] = {
+        **baselines,
         "optic_ad": lambda: ad.backprop_n(loss_n, *params)[1],
     }
     return Workload(
@@ -460,11 +474,8 @@ def w5(batch: int = 1, seed: int = 1) -> Workload:
     """W5: ``grad_bp`` of the W1 loss over an ``Mlp`` record whose fields are read with
     lenses, over the hand-written gradient; the same maths over six flat arrays
     (``backprop_n``, the form of W1) is timed alongside as ``flat``."""
-    rng = np.random.default_rng(seed)
-    params = mlp_params(rng)
+    params, x, y, loss_n, baselines, fd = _mlp_setup(batch, seed)
     net = Mlp(*params)
-    x = rng.normal(size=(batch, 784))
-    y = np.eye(10)[rng.integers(0, 10, size=batch)]
 
     def loss(n: ad.BVar[Mlp] | Mlp) -> Any:
         fields = (
@@ -477,19 +488,8 @@ def w5(batch: int = 1, seed: int = 1) -> Workload:
         )
         return mlp_loss_anp(fields, x, y)
 
-    def loss_n(*ps: Any) -> Any:
-        return mlp_loss_anp(ps, x, y)
-
-    ag_grad = autograd.grad(mlp_loss_ag)
-
-    def fd() -> float:
-        return directional_fd_error(
-            lambda ps: mlp_loss_np(ps, x, y), params, mlp_grad_hand(params, x, y)
-        )
-
     grads: dict[str, Thunk] = {
-        "hand": lambda: mlp_grad_hand(params, x, y),
-        "autograd": lambda: ag_grad(params, x, y),
+        **baselines,
         "optic_ad": lambda: mlp_fields(ad.grad_bp(loss, net)),
         "flat": lambda: ad.backprop_n(loss_n, *params)[1],
     }
