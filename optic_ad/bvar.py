@@ -398,7 +398,15 @@ def item(v: Any, key: Any) -> Any:
     if type(v) is not BVar:
         return structure.child(v, key) if structure.node(v) is not None else v[key]
     val = v.value
-    nested = type(val) is BVar
+    tv = type(val)
+    if (tv is list or tv is tuple) and type(key) is int and 0 <= key < len(val):
+        # the common case (a list of weights), without the generic steps below
+        part = val[key]
+        tp = type(part)
+        if tp is float or tp is np.ndarray or tp is BVar or not structure.is_static(part):
+            return _rec(v._tape, part, r_item, (v._index,), (val, key))
+        return part
+    nested = tv is BVar
     pv = plain(val) if nested else val
     nd = structure.node(pv)
     if nd is None:

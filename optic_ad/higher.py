@@ -157,6 +157,12 @@ def _with_argnums(
 
     def transformed(*args: Any) -> Any:
         pos = normalize_argnums(nums, len(args), runner)
+        if len(set(pos)) != len(pos):
+            msg = (
+                f"{runner}: argnums {argnums!r} names an argument twice; give each position "
+                "once (the blocks of a repeated argument are equal)"
+            )
+            raise ValueError(msg)
         if isinstance(argnums, int):
             (n,) = pos
 

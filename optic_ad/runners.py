@@ -424,7 +424,8 @@ def grad_bp2(
     f: Callable[[BVar[A], BVar[B]], Any], x: A, y: B, *, debug_nans: bool = False
 ) -> tuple[A, B]:
     """``(dx, dy)``: the gradients of a scalar-valued ``f`` of two arguments."""
-    return backprop2(f, x, y, debug_nans=debug_nans)[1]
+    _, (gx, gy) = _run(f, (x, y), None, "grad_bp2", debug_nans)
+    return gx, gy
 
 
 def backprop_n(f: Fn, *xs: Any, debug_nans: bool = False) -> tuple[Any, tuple[Any, ...]]:

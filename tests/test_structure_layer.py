@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 
 import optic_ad as ad
 from optic_ad import numpy as anp
-from optic_ad import optim
+from optic_ad import optim, structure, testing
 
 Arr = NDArray[np.float64]
 T = TypeVar("T")
@@ -1769,3 +1769,43 @@ def test_hessian_of_a_dict_by_hand() -> None:
     expected = {"x": {"x": 1.0, "y": 3.0}, "y": {"x": 3.0, "y": -math.sin(0.5)}}
     assert_tree(h, expected, strict=False, rtol=1e-12, atol=1e-12)
     assert_tree(h, fd_hessian(f, x), strict=False, rtol=1e-5, atol=1e-5)
+
+
+# ----- found while documenting -----
+
+
+def test_repeated_argnums_in_jacobian_and_hessian_are_refused() -> None:
+    # a repeated position cannot be the argument of one function of a tuple: refuse it
+    # rather than give zeros to all copies but one
+    with pytest.raises(ValueError, match="twice"):
+        ad.jacobian(lambda a, b: a * b, argnums=(1, -1))(2.0, 3.0)
+    with pytest.raises(ValueError, match="twice"):
+        ad.hessian(lambda a, b: a * b * b, argnums=(1, 1))(2.0, 3.0)
+
+
+class _Node2:
+    """A class taken apart by ``register_node`` (no attrs, no dataclass)."""
+
+    def __init__(self, a: float, b: float) -> None:
+        self.a, self.b = a, b
+
+
+structure.register_node(
+    _Node2, lambda p: ((p.a, p.b), None), lambda aux, kids: _Node2(kids[0], kids[1])
+)
+
+
+def test_testing_kit_reads_register_node_types() -> None:
+    def f(p: Any) -> Any:
+        q = ad.sequence_var(p)  # a _Node2 holding BVars (or p itself, when plain)
+        return q.a * q.a * q.b
+
+    testing.check_grad(f, _Node2(2.0, 3.0))
+    g = ad.grad_bp(f, _Node2(2.0, 3.0))
+    assert type(g) is _Node2
+    assert (g.a, g.b) == (2 * 2.0 * 3.0, 2.0 * 2.0)  # d/da a^2 b = 2ab, d/db = a^2
+
+
+def test_grad_bp2_warning_names_grad_bp2() -> None:
+    with pytest.warns(UserWarning, match="grad_bp2: argument 1 is an int"):
+        ad.grad_bp2(lambda a, b: a * b, 2.0, 3)

@@ -151,6 +151,8 @@ def get_at(x: Any, steps: Sequence[Step]) -> Any:
             x = _custom[type(x)][0](x)[s]
         elif kind == "key" and s not in x:
             return None
+        elif structure.node(x) is not None:
+            x = structure.child(x, s)
         else:
             x = x[s]
     return x
