@@ -808,7 +808,7 @@ class BVar(Generic[_T]):
         pv = plain(self)
         if isinstance(pv, dict):
             return iter(list(pv))  # a dict iterates over its keys
-        if _is_record(pv):
+        if structure.is_record(pv):
             msg = f"'{type(pv).__qualname__}' object is not iterable"
             raise TypeError(msg)
         return (self[i] for i in range(len(pv)))
@@ -820,7 +820,7 @@ class BVar(Generic[_T]):
         pv = plain(v)
         if structure.node(pv) is None:
             return _anp.take_index(self, idx)  # type: ignore[no-any-return]
-        if _is_record(pv):
+        if structure.is_record(pv):
             name = type(pv).__qualname__
             msg = (
                 f"'{name}' object is not subscriptable: read a field with "
@@ -858,10 +858,6 @@ class BVar(Generic[_T]):
         """One BVar per focus of ``optic`` (a Traversal, or any optic), in order (see
         :func:`to_list_of_var`)."""
         return to_list_of_var(optic, self)
-
-
-def _is_record(pv: Any) -> bool:
-    return not isinstance(pv, tuple) and structure.field_names(type(pv)) is not None
 
 
 def const(x: _T) -> _T:

@@ -455,14 +455,10 @@ def _replace_item(s: Any, i: int, a: Any) -> Any:
         out = s.copy()
         out[i] = a
         return out
-    if structure.node(s) is not None and not _is_record(s):
+    if structure.node(s) is not None and not structure.is_record(s):
         return structure.replace_child(s, i, a)
     msg = f"ix({i}) cannot set into a {type(s).__qualname__}"
     raise TypeError(msg)
-
-
-def _is_record(s: Any) -> bool:
-    return not isinstance(s, tuple) and field_names(type(s)) is not None
 
 
 def ix(i: int) -> Lens[Any, Any]:
@@ -508,7 +504,7 @@ def _each_over(s: Any, fn: Callable[[Any], Any]) -> Any:
             out[i] = fn(s[i])
         return out
     kids = structure.children(s)
-    if kids is None or _is_record(s):
+    if kids is None or structure.is_record(s):
         msg = f"each cannot traverse a {type(s).__qualname__}"
         raise TypeError(msg)
     return structure.rebuild(s, [fn(v) for v in kids])

@@ -52,6 +52,7 @@ __all__ = [
     "children",
     "field_names",
     "is_node",
+    "is_record",
     "is_static",
     "keys",
     "leaves",
@@ -259,6 +260,12 @@ def unknown_type_error(cls: type, x: Any = None) -> TypeError:
         "carries no gradient."
     )
     return TypeError(msg)
+
+
+def is_record(x: Any) -> bool:
+    """Whether ``x`` is an attrs class or dataclass instance (its children are read by field
+    name, not by index or key)."""
+    return not isinstance(x, tuple) and field_names(type(x)) is not None
 
 
 def field_names(cls: type) -> tuple[str, ...] | None:
