@@ -41,7 +41,7 @@ import dataclasses
 import enum
 import types
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple
 
 import attrs
@@ -443,26 +443,6 @@ def _collect(x: Any, out: list[Any]) -> None:
         return
     for c in nd.flatten(x)[0]:
         _collect(c, out)
-
-
-def iter_paths(
-    x: Any, prefix: tuple[Hashable, ...] = ()
-) -> Iterator[tuple[tuple[Hashable, ...], Any]]:
-    """``(path, leaf)`` for every leaf of ``x``; a path is the tuple of keys from the root."""
-    nd = node(x)
-    if nd is None:
-        yield prefix, x
-        return
-    kids, aux = nd.flatten(x)
-    for k, c in zip(nd.keys(aux, len(kids)), kids, strict=True):
-        yield from iter_paths(c, (*prefix, k))
-
-
-def get_path(x: Any, path: Sequence[Hashable]) -> Any:
-    """The part of ``x`` at ``path``."""
-    for k in path:
-        x = child(x, k)
-    return x
 
 
 def child(x: Any, key: Hashable) -> Any:
