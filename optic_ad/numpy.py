@@ -34,22 +34,46 @@ __all__ = [
     "arccos",
     "arcsin",
     "arctan",
+    "array",
+    "asarray",
+    "bool_",
     "broadcast_to",
     "clip",
+    "complex64",
+    "complex128",
     "concatenate",
     "cos",
     "cosh",
     "divide",
     "dot",
+    "dtype",
+    "e",
+    "empty",
+    "empty_like",
+    "euler_gamma",
     "exp",
     "expand_dims",
     "expm1",
     "eye",
+    "finfo",
+    "float16",
+    "float32",
+    "float64",
+    "full",
+    "full_like",
+    "identity",
+    "iinfo",
+    "inf",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
     "linspace",
     "log",
     "log1p",
     "log_softmax",
     "logistic",
+    "logspace",
     "logsumexp",
     "matmul",
     "max",
@@ -58,18 +82,26 @@ __all__ = [
     "min",
     "minimum",
     "multiply",
+    "nan",
+    "ndarray",
+    "ndim",
     "negative",
+    "newaxis",
     "ones",
     "ones_like",
     "outer",
+    "pi",
     "power",
     "prod",
+    "random",
     "ravel",
     "reshape",
+    "shape",
     "sigmoid",
     "sign",
     "sin",
     "sinh",
+    "size",
     "softmax",
     "sqrt",
     "square",
@@ -82,6 +114,7 @@ __all__ = [
     "tan",
     "tanh",
     "transpose",
+    "uint8",
     "unbroadcast",
     "where",
     "zeros",
@@ -214,15 +247,109 @@ def _shape(x: Any) -> tuple[int, ...]:
     return s if s is not None else np.shape(x)
 
 
-# ----- no gradient: constructors pass straight through to numpy -----
+# ----- no gradient: constants, dtypes and constructors are numpy's own -----
+#
+# So ``import optic_ad.numpy as np`` is enough for autograd-style code. Functions that look
+# at a value without differentiating it (``ones_like``, ``shape``...) take BVars too and
+# return plain values.
+
+pi = np.pi
+e = np.e
+inf = np.inf
+nan = np.nan
+newaxis = np.newaxis
+euler_gamma = np.euler_gamma
+float64 = np.float64
+float32 = np.float32
+float16 = np.float16
+complex128 = np.complex128
+complex64 = np.complex64
+int64 = np.int64
+int32 = np.int32
+int16 = np.int16
+int8 = np.int8
+uint8 = np.uint8
+bool_ = np.bool_
+dtype = np.dtype
+ndarray = np.ndarray
+finfo = np.finfo
+iinfo = np.iinfo
+random = np.random
 
 ones = np.ones
 zeros = np.zeros
+empty = np.empty
+full = np.full
 arange = np.arange
 eye = np.eye
+identity = np.identity
 linspace = np.linspace
-ones_like = np.ones_like
-zeros_like = np.zeros_like
+logspace = np.logspace
+
+
+def ones_like(a: Any, dtype: Any = None) -> Any:
+    """``numpy.ones_like`` (a constant: a BVar gives a plain array)."""
+    return np.ones_like(plain(a), dtype=dtype)
+
+
+def zeros_like(a: Any, dtype: Any = None) -> Any:
+    """``numpy.zeros_like`` (a constant: a BVar gives a plain array)."""
+    return np.zeros_like(plain(a), dtype=dtype)
+
+
+def full_like(a: Any, fill_value: Any, dtype: Any = None) -> Any:
+    """``numpy.full_like`` (a constant: a BVar gives a plain array)."""
+    return np.full_like(plain(a), fill_value, dtype=dtype)
+
+
+def empty_like(a: Any, dtype: Any = None) -> Any:
+    """``numpy.empty_like`` (a BVar gives a plain array)."""
+    return np.empty_like(plain(a), dtype=dtype)
+
+
+def shape(a: Any) -> tuple[int, ...]:
+    """``numpy.shape``, of a BVar's value too."""
+    return _shape(a)
+
+
+def ndim(a: Any) -> int:
+    """``numpy.ndim``, of a BVar's value too."""
+    return _ndim(a)
+
+
+def size(a: Any) -> int:
+    """``numpy.size``, of a BVar's value too."""
+    return int(np.prod(_shape(a)))
+
+
+def _holds_bvar(obj: Any) -> bool:
+    if type(obj) is BVar:
+        return True
+    return isinstance(obj, list | tuple) and builtins.any(_holds_bvar(o) for o in obj)
+
+
+def array(obj: Any, dtype: Any = None) -> Any:
+    """``numpy.array``; nested lists or tuples holding BVars are stacked differentiably (as
+    autograd's ``np.array`` does), never made into an object array of BVars.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> from optic_ad import numpy as anp
+        >>> ad.grad_bp2(lambda a, b: anp.sum(anp.array([[a, 2.0 * b], [b, a]])), 1.0, 1.0)
+        (2.0, 3.0)
+    """
+    if type(obj) is BVar:
+        return obj if dtype is None else obj * np.ones((), dtype=dtype)
+    if _holds_bvar(obj):
+        return stack([array(o, dtype) for o in obj])
+    return np.array(obj, dtype=dtype)
+
+
+def asarray(obj: Any, dtype: Any = None) -> Any:
+    """``numpy.asarray``: a BVar is returned as it is, lists holding BVars are stacked."""
+    if type(obj) is BVar or _holds_bvar(obj):
+        return array(obj, dtype)
+    return np.asarray(obj, dtype=dtype)
 
 
 def sign(x: T, /) -> T:

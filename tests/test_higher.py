@@ -285,6 +285,9 @@ _W = np.array([[0.3, -1.2, 0.8], [1.1, 0.4, -0.6]])
 
 # (names of optic_ad.numpy covered, function of (m, x) on a (2, 3) array, lowest, highest)
 SECOND: list[tuple[str, Case, float, float]] = [
+    ("array", lambda m, x: m.array([x[0] * x[1], m.sin(x[1]), 2.0 * x[0]]), -1.5, 1.5),
+    # (autograd's asarray has no VJP of its own: its array is the oracle)
+    ("asarray", lambda m, x: (m.asarray if m is anp else m.array)(x) * x, -1.5, 1.5),
     ("exp", lambda m, x: m.exp(x), -1.5, 1.5),
     ("log", lambda m, x: m.log(x), 0.3, 2.0),
     ("log1p", lambda m, x: m.log1p(x), -0.5, 2.0),
@@ -419,7 +422,47 @@ SECOND: list[tuple[str, Case, float, float]] = [
         1.5,
     ),
 ]
-_CONSTRUCTORS = {"arange", "eye", "linspace", "ones", "ones_like", "zeros", "zeros_like"}
+# constructors, constants, dtypes and functions that only look at a value: no derivative
+_CONSTRUCTORS = {
+    "arange",
+    "eye",
+    "linspace",
+    "ones",
+    "ones_like",
+    "zeros",
+    "zeros_like",
+    "empty",
+    "empty_like",
+    "full",
+    "full_like",
+    "identity",
+    "logspace",
+    "shape",
+    "ndim",
+    "size",
+    "pi",
+    "e",
+    "inf",
+    "nan",
+    "newaxis",
+    "euler_gamma",
+    "float64",
+    "float32",
+    "float16",
+    "complex128",
+    "complex64",
+    "int64",
+    "int32",
+    "int16",
+    "int8",
+    "uint8",
+    "bool_",
+    "dtype",
+    "ndarray",
+    "finfo",
+    "iinfo",
+    "random",
+}
 
 
 def test_every_numpy_function_has_a_second_derivative_case() -> None:
