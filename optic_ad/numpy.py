@@ -210,7 +210,13 @@ def _with_scalar(
     fwd: Callable[[Any], Any], scalar: Callable[[float], float]
 ) -> Callable[[Any], Any]:
     def fwd_(x: Any) -> Any:
-        return scalar(x) if type(x) is float else fwd(x)
+        if type(x) is float:
+            # as on plain values (see lift1): math's domain errors become numpy's inf/nan
+            try:
+                return scalar(x)
+            except (ValueError, OverflowError):
+                pass
+        return fwd(x)
 
     return fwd_
 
@@ -218,7 +224,12 @@ def _with_scalar(
 def _fast(lifted: Unary, scalar: Callable[[float], float]) -> Unary:
     # Used inside backward rules: Python floats stay Python floats (no numpy scalar cost).
     def f(x: Any, /) -> Any:
-        return scalar(x) if type(x) is float else lifted(x)
+        if type(x) is float:
+            try:
+                return scalar(x)
+            except (ValueError, OverflowError):
+                pass  # numpy's inf/nan and warning, through the lifted function
+        return lifted(x)
 
     return f
 

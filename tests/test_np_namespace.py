@@ -96,3 +96,31 @@ def test_asarray_keeps_a_bvar_and_plain_values_plain() -> None:
         return anp.sum(v)
 
     ad.grad_bp(f, np.ones(2))
+
+
+def test_a_float_log_of_zero_in_a_runner_is_numpys_minus_inf_as_in_eval_bp() -> None:
+    # math.log(0.0) raises; plain values and arrays give -inf with numpy's warning
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        plain_value = ad.eval_bp(lambda v: anp.log(v), 0.0)
+    seen: list[Any] = []
+
+    def f(v: Any) -> Any:
+        seen.append(anp.log(v).value)  # recorded, not on the output's path
+        return v * 2.0
+
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        g = ad.grad_bp(f, 0.0)
+    assert plain_value == -np.inf
+    assert seen[0] == -np.inf
+    assert g == 2.0
+
+
+def test_third_order_through_backprop_with() -> None:
+    # the seed of an inner backprop_with is itself recorded by the outer runners
+    def first(x: Any) -> Any:
+        return ad.backprop_with(lambda v: anp.sin(v) * v, x, 1.0)[1]
+
+    x = 0.7
+    third = ad.derivative(ad.derivative(first))(x)
+    # d/dx (x sin x) = sin x + x cos x; d3/dx3 = -3 sin x - x cos x
+    assert third == pytest.approx(-3.0 * np.sin(x) - x * np.cos(x), rel=1e-12)
