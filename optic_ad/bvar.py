@@ -241,6 +241,9 @@ def _r_pow_const(g: Any, s: Any) -> tuple[Any, ...]:
     x, p, info = s
     if p == 2:
         return (_unb(g * (2 * x), info),)
+    if p == 0:
+        # not 0 * x**-1, which is NaN (or ZeroDivisionError) at x == 0
+        return (_unb(g * (0.0 * x), info),)
     return (_unb(g * (p * x ** (p - 1)), info),)
 
 

@@ -447,12 +447,18 @@ def _pow_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
     return _ub(g * ans * _log(safe), y, ans)
 
 
-power = lift2(
-    "power",
-    np.power,
-    lambda g, ans, x, y: _ub(g * y * x ** (y - 1), x, ans),
-    _pow_dy,
-)
+def _pow_dx(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # d/dx x**y = y x**(y - 1), which is 0 * inf = NaN where x == y == 0: there the
+    # exponent is taken as 1 (the derivative of x**0 is 0); elsewhere it is left alone, so
+    # the mixed derivative at y == 0, x != 0 stays 1/x
+    at0 = (plain(x) == 0) & (plain(y) == 0)
+    e = y - 1
+    if np.any(at0):
+        e = where(at0, 1.0, e) if np.ndim(at0) else 1.0
+    return _ub(g * y * x**e, x, ans)
+
+
+power = lift2("power", np.power, _pow_dx, _pow_dy)
 maximum = lift2(
     "maximum",
     np.maximum,
@@ -487,8 +493,8 @@ _CLIP = _prim(
     "clip",
     np.clip,
     (
-        lambda g, ans, x, lo, hi: (
-            g * ((plain(x) >= _bound(lo, -np.inf)) & (plain(x) <= _bound(hi, np.inf)))
+        lambda g, ans, x, lo, hi: _ub(
+            g * ((plain(x) >= _bound(lo, -np.inf)) & (plain(x) <= _bound(hi, np.inf))), x, ans
         ),
         None,
         None,
@@ -501,12 +507,13 @@ def _bound(b: Any, default: float) -> Any:
 
 
 @overload
-def clip(x: BVar[T], lo: Any, hi: Any, /) -> BVar[T]: ...
+def clip(a: BVar[T], a_min: Any = None, a_max: Any = None) -> BVar[T]: ...
 @overload
-def clip(x: T, lo: Any, hi: Any, /) -> T: ...
-def clip(x: Any, lo: Any, hi: Any, /) -> Any:
-    """``numpy.clip``; the gradient is passed where ``lo <= x <= hi`` (bounds are constants)."""
-    return lift(_CLIP, (x, lo, hi), {})
+def clip(a: T, a_min: Any = None, a_max: Any = None) -> T: ...
+def clip(a: Any, a_min: Any = None, a_max: Any = None) -> Any:
+    """``numpy.clip``; the gradient is passed where ``a_min <= a <= a_max`` (bounds are
+    constants; they may broadcast ``a`` to a larger shape)."""
+    return lift(_CLIP, (a, a_min, a_max), {})
 
 
 # ----- reductions -----
@@ -948,3 +955,244 @@ def dot(x: Any, y: Any, /) -> Any:
 def outer(x: Any, y: Any, /) -> Any:
     """``numpy.outer`` of two vectors."""
     return expand_dims(ravel(x), -1) * ravel(y)
+
+
+# ----- elementwise family (issue 14) -----
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+def _as_const(mask: Any) -> Any:
+    """A plain mask or sign (from ``np`` on plain values) as float64: a Python float for a
+    scalar, so that the gradient of a Python float stays a Python float."""
+    m = np.asarray(mask, dtype=np.float64)
+    return float(m) if m.ndim == 0 else m
+
+
+log2 = lift1("log2", np.log2, lambda g, ans, x: g / (x * _LN2), math.log2)
+log10 = lift1("log10", np.log10, lambda g, ans, x: g / (x * _LN10), math.log10)
+exp2 = lift1("exp2", np.exp2, lambda g, ans, x: g * ans * _LN2, math.exp2)
+arcsinh = lift1("arcsinh", np.arcsinh, lambda g, ans, x: g / _sqrt(x * x + 1.0), math.asinh)
+arccosh = lift1("arccosh", np.arccosh, lambda g, ans, x: g / _sqrt(x * x - 1.0), math.acosh)
+arctanh = lift1("arctanh", np.arctanh, lambda g, ans, x: g / (1.0 - x * x), math.atanh)
+fabs = lift1("fabs", np.fabs, lambda g, ans, x: g * sign(x), math.fabs)
+absolute = abs
+# no math form: 1.0 / 0.0 raises where numpy gives inf
+reciprocal = lift1("reciprocal", np.reciprocal, lambda g, ans, x: -g * ans * ans)
+cbrt = lift1("cbrt", np.cbrt, lambda g, ans, x: g / (3.0 * ans * ans), math.cbrt)
+deg2rad = lift1("deg2rad", np.deg2rad, lambda g, ans, x: g * (math.pi / 180.0), math.radians)
+radians = lift1("radians", np.radians, lambda g, ans, x: g * (math.pi / 180.0), math.radians)
+rad2deg = lift1("rad2deg", np.rad2deg, lambda g, ans, x: g * (180.0 / math.pi), math.degrees)
+degrees = lift1("degrees", np.degrees, lambda g, ans, x: g * (180.0 / math.pi), math.degrees)
+
+# |x| below which sinc' is its Taylor series: (cos(pi x) - sinc x) / x loses digits to
+# cancellation near 0 (and is 0/0 at 0), more with every derivative taken of it (the k-th
+# is off by about 1e-16 k! / |x|^(k+1)). Below 0.1 the series, to (pi x)^16, is exact to
+# double precision.
+_SINC_SMALL = 0.1
+# sinc(x) = sum_n (-1)^n (pi x)^(2n) / (2n+1)!, so sinc'(x) = x sum_(n>=1) a_n x^(2(n-1))
+_SINC_D = [(-1) ** n * 2 * n * math.pi ** (2 * n) / math.factorial(2 * n + 1) for n in range(1, 9)]
+
+
+def _sinc_series_d(x: Any) -> Any:
+    u = x * x
+    acc: Any = _SINC_D[-1]
+    for a in reversed(_SINC_D[:-1]):
+        acc = acc * u + a
+    return x * acc
+
+
+def _sinc_vjp(g: Any, ans: Any, x: Any) -> Any:
+    # sinc'(x) = (cos(pi x) - sinc x) / x, written with lifted operations so that sinc has
+    # every derivative, at 0 too (where the series is used)
+    small = np.abs(plain(x)) < _SINC_SMALL
+    if not np.any(small):
+        return g * ((_cos(math.pi * x) - ans) / x)
+    if np.all(small):
+        return g * _sinc_series_d(x)
+    # mixed: the main formula at a safe point (1.0) where the series is used
+    safe = where(small, 1.0, x)
+    main = (_cos(math.pi * safe) - ans) / safe
+    return g * where(small, _sinc_series_d(x), main)
+
+
+_sinc = lift1("sinc", np.sinc, _sinc_vjp)
+
+
+def sinc(x: T) -> T:
+    """``numpy.sinc``: ``sin(pi x) / (pi x)``, 1 at 0; differentiable at 0 to every order."""
+    return _sinc(x)
+
+
+# ----- binary, broadcasting (issue 14) -----
+
+
+def _arctan2_dx1(g: Any, ans: Any, x1: Any, x2: Any) -> Any:
+    return _ub(g * x2 / (x1 * x1 + x2 * x2), x1, ans)
+
+
+def _arctan2_dx2(g: Any, ans: Any, x1: Any, x2: Any) -> Any:
+    return _ub(-g * x1 / (x1 * x1 + x2 * x2), x2, ans)
+
+
+def _quotient(ans: Any, x: Any, y: Any) -> Any:
+    """The integer ``n`` with ``ans == x - n * y`` (remainder and fmod), as a plain constant:
+    rounding ``(x - ans) / y`` agrees with numpy's own quotient where ``x / y`` alone would
+    round across an integer (``fmod(1, 0.1)`` is ``1 - 9 * 0.1``, but ``1 / 0.1 == 10``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _as_const(np.round((plain(x) - plain(ans)) / plain(y)))
+
+
+def _fmax_pick_x(x: Any, y: Any, ge: bool) -> Any:
+    # x gets the gradient where it is chosen: the larger (smaller), or y is NaN; on a tie x
+    px, py = plain(x), plain(y)
+    better = np.greater_equal(px, py) if ge else np.less_equal(px, py)
+    return _as_const(better | np.isnan(py))
+
+
+def _copysign_dx(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # d/dx copysign(x, y) = +1 where the sign of x is kept, -1 where it is flipped
+    flip = np.signbit(plain(x)) != np.signbit(plain(ans))
+    return _ub(g * _as_const(1.0 - 2.0 * flip), x, ans)
+
+
+logaddexp = lift2(
+    "logaddexp",
+    np.logaddexp,
+    lambda g, ans, x, y: _ub(g * exp(x - ans), x, ans),
+    lambda g, ans, x, y: _ub(g * exp(y - ans), y, ans),
+)
+logaddexp2 = lift2(
+    "logaddexp2",
+    np.logaddexp2,
+    lambda g, ans, x, y: _ub(g * exp2(x - ans), x, ans),
+    lambda g, ans, x, y: _ub(g * exp2(y - ans), y, ans),
+)
+hypot = lift2(
+    "hypot",
+    np.hypot,
+    lambda g, ans, x, y: _ub(g * x / ans, x, ans),
+    lambda g, ans, x, y: _ub(g * y / ans, y, ans),
+)
+arctan2 = lift2("arctan2", np.arctan2, _arctan2_dx1, _arctan2_dx2)
+remainder = lift2(
+    "remainder",
+    np.remainder,
+    lambda g, ans, x, y: _ub(g, x, ans),
+    lambda g, ans, x, y: _ub(-g * _quotient(ans, x, y), y, ans),
+)
+mod = remainder
+fmod = lift2(
+    "fmod",
+    np.fmod,
+    lambda g, ans, x, y: _ub(g, x, ans),
+    lambda g, ans, x, y: _ub(-g * _quotient(ans, x, y), y, ans),
+)
+fmax = lift2(
+    "fmax",
+    np.fmax,
+    lambda g, ans, x, y: _ub(g * _fmax_pick_x(x, y, True), x, ans),
+    lambda g, ans, x, y: _ub(g * (1.0 - _fmax_pick_x(x, y, True)), y, ans),
+)
+fmin = lift2(
+    "fmin",
+    np.fmin,
+    lambda g, ans, x, y: _ub(g * _fmax_pick_x(x, y, False), x, ans),
+    lambda g, ans, x, y: _ub(g * (1.0 - _fmax_pick_x(x, y, False)), y, ans),
+)
+# the sign taken from y is piecewise constant: no gradient to y
+copysign = lift2("copysign", np.copysign, _copysign_dx, None)
+true_divide = divide
+
+
+def floor_divide(x1: Any, x2: Any, /) -> Any:
+    """``numpy.floor_divide`` (``x1 // x2``): piecewise constant, so a plain value."""
+    return np.floor_divide(plain(x1), plain(x2))
+
+
+# ----- real and complex parts, for real inputs (issue 14) -----
+
+
+def _real_only(name: str, x: Any) -> None:
+    if type(x) is BVar and np.iscomplexobj(plain(x)):
+        msg = f"optic_ad.numpy.{name} differentiates real inputs only, not {plain(x).dtype}"
+        raise TypeError(msg)
+
+
+def real(val: T) -> T:
+    """``numpy.real``: a real BVar is returned as it is (its gradient passes unchanged)."""
+    _real_only("real", val)
+    if type(val) is BVar:
+        return val
+    v: Any = val
+    out: T = np.real(v)
+    return out
+
+
+def imag(val: Any) -> Any:
+    """``numpy.imag``: of a real BVar, the plain zeros (a constant)."""
+    _real_only("imag", val)
+    return np.imag(plain(val))
+
+
+def conj(x: T, /) -> T:
+    """``numpy.conj``: a real BVar is returned as it is."""
+    _real_only("conj", x)
+    if type(x) is BVar:
+        return x
+    v: Any = x
+    out: T = np.conj(v)
+    return out
+
+
+conjugate = conj
+
+
+def angle(z: Any, deg: bool = False) -> Any:
+    """``numpy.angle``: of a real BVar, the plain 0 or pi (a constant)."""
+    _real_only("angle", z)
+    return np.angle(plain(z), deg=deg)
+
+
+def real_if_close(a: T, tol: float = 100) -> T:
+    """``numpy.real_if_close``: a real BVar is returned as it is."""
+    _real_only("real_if_close", a)
+    if type(a) is BVar:
+        return a
+    fwd: Callable[..., Any] = np.real_if_close  # its stubs type the result as an array
+    out: T = fwd(a, tol=tol)
+    return out
+
+
+_NAN_TO_NUM = _prim(
+    "nan_to_num",
+    lambda x, *, nan, posinf, neginf: np.nan_to_num(
+        x, copy=True, nan=nan, posinf=posinf, neginf=neginf
+    ),
+    (lambda g, ans, x, **kw: g * _as_const(np.isfinite(plain(x))),),
+)
+
+
+def nan_to_num(
+    x: T,
+    copy: bool = True,
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> T:
+    """``numpy.nan_to_num``: the gradient passes where ``x`` is finite, 0 elsewhere (the
+    replacements are constants). A BVar's value is never changed in place (``copy`` applies
+    to plain arrays only)."""
+    v: Any = x
+    if type(v) is not BVar:
+        out: T = np.nan_to_num(v, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+        return out
+    rec: T = lift(_NAN_TO_NUM, (v,), {"nan": nan, "posinf": posinf, "neginf": neginf})
+    return rec
+
+
+# __all__ additions: absolute, angle, arccosh, arcsinh, arctan2, arctanh, cbrt, conj,
+# conjugate, copysign, deg2rad, degrees, exp2, fabs, floor_divide, fmax, fmin, fmod, hypot,
+# imag, log10, log2, logaddexp, logaddexp2, mod, nan_to_num, rad2deg, radians, real,
+# real_if_close, reciprocal, remainder, sinc, true_divide
