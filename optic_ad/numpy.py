@@ -1122,11 +1122,12 @@ def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     axis exactly."""
     if type(ary) is not BVar:
         return list(_onp.split(ary, indices_or_sections, axis))
-    if isinstance(indices_or_sections, int | np.integer) and (
-        _shape(ary)[axis] % indices_or_sections
-    ):
-        msg = "array split does not result in an equal division"
-        raise ValueError(msg)
+    try:
+        len(indices_or_sections)
+    except TypeError:
+        if _shape(ary)[axis] % indices_or_sections:
+            msg = "array split does not result in an equal division"
+            raise ValueError(msg) from None
     return array_split(ary, indices_or_sections, axis)
 
 
@@ -1187,8 +1188,10 @@ def tile(A: Any, reps: int | Sequence[int]) -> Any:
     """``numpy.tile``: ``A`` repeated ``reps`` times along each axis."""
     if type(A) is not BVar:
         return _onp.tile(A, reps)
-    tup = (reps,) if isinstance(reps, int | np.integer) else tuple(reps)
-    tup = tuple(int(r) for r in tup)
+    try:
+        tup = tuple(int(r) for r in reps)  # type: ignore[union-attr]
+    except TypeError:
+        tup = (int(reps),)  # type: ignore[arg-type]
     if builtins.any(r < 0 for r in tup):
         msg = "negative dimensions are not allowed"
         raise ValueError(msg)
@@ -1208,9 +1211,15 @@ def tile(A: Any, reps: int | Sequence[int]) -> Any:
 def _as_pairs(x: Any, nd: int, as_index: bool) -> list[tuple[Any, Any]]:
     """``pad_width`` or ``constant_values`` as one ``(before, after)`` pair per axis, as
     numpy's ``pad`` reads them."""
+    if as_index and isinstance(x, dict):
+        # numpy >= 2.3: {axis: width or (before, after)}, other axes unpadded
+        seq = [(0, 0)] * nd
+        for axis, width in x.items():
+            seq[axis] = (width, width) if isinstance(width, int) else tuple(width)
+        x = seq
     arr = np.array(x)
     if as_index:
-        if arr.dtype.kind not in "iu":
+        if arr.dtype.kind != "i":
             msg = "`pad_width` must be of integral type."
             raise TypeError(msg)
         arr = arr.astype(np.intp)
