@@ -32,6 +32,7 @@ __all__ = [
     "absolute",
     "add",
     "angle",
+    "append",
     "arange",
     "arccos",
     "arccosh",
@@ -41,11 +42,17 @@ __all__ = [
     "arctan2",
     "arctanh",
     "array",
+    "array_split",
     "asarray",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
     "bool_",
     "broadcast_to",
+    "c_",
     "cbrt",
     "clip",
+    "column_stack",
     "complex64",
     "complex128",
     "concatenate",
@@ -56,8 +63,12 @@ __all__ = [
     "cosh",
     "deg2rad",
     "degrees",
+    "diag",
+    "diagonal",
     "divide",
     "dot",
+    "dsplit",
+    "dstack",
     "dtype",
     "e",
     "empty",
@@ -70,6 +81,9 @@ __all__ = [
     "eye",
     "fabs",
     "finfo",
+    "flip",
+    "fliplr",
+    "flipud",
     "float16",
     "float32",
     "float64",
@@ -79,6 +93,8 @@ __all__ = [
     "fmod",
     "full",
     "full_like",
+    "hsplit",
+    "hstack",
     "hypot",
     "identity",
     "iinfo",
@@ -106,6 +122,7 @@ __all__ = [
     "min",
     "minimum",
     "mod",
+    "moveaxis",
     "multiply",
     "nan",
     "nan_to_num",
@@ -116,9 +133,11 @@ __all__ = [
     "ones",
     "ones_like",
     "outer",
+    "pad",
     "pi",
     "power",
     "prod",
+    "r_",
     "rad2deg",
     "radians",
     "random",
@@ -127,7 +146,12 @@ __all__ = [
     "real_if_close",
     "reciprocal",
     "remainder",
+    "repeat",
     "reshape",
+    "roll",
+    "rollaxis",
+    "rot90",
+    "row_stack",
     "shape",
     "sigmoid",
     "sign",
@@ -136,20 +160,28 @@ __all__ = [
     "sinh",
     "size",
     "softmax",
+    "split",
     "sqrt",
     "square",
     "squeeze",
     "stack",
     "subtract",
     "sum",
+    "swapaxes",
     "take",
     "take_index",
     "tan",
     "tanh",
+    "tile",
+    "trace",
     "transpose",
+    "tril",
+    "triu",
     "true_divide",
     "uint8",
     "unbroadcast",
+    "vsplit",
+    "vstack",
     "where",
     "zeros",
     "zeros_like",
@@ -1224,3 +1256,645 @@ def nan_to_num(
         return out
     rec: T = lift(_NAN_TO_NUM, (v,), {"nan": nan, "posinf": posinf, "neginf": neginf})
     return rec
+
+
+# ----- shape and indexing functions (issue 14) -----
+#
+# Most of these are compositions of the primitives above (reshape, transpose,
+# concatenate, take_index, _untake, where, _broadcast_copy), so their rules are those
+# primitives' rules: batch-safe and differentiable again. flip and roll are primitives
+# of their own whose rule is the same function with the inverse argument, on negative
+# axes. Plain values go straight to numpy, so they get exactly numpy's results.
+
+
+# numpy untyped: its stubs do not take T (a BVar or an array) or our Any-typed values
+_onp: Any = np
+
+
+def _has_bvar(xs: Sequence[Any]) -> bool:
+    return builtins.any(type(x) is BVar for x in xs)
+
+
+def _axis_index(axis: int, nd: int) -> int:
+    """``axis`` as a non-negative index into ``nd`` dims (numpy's AxisError otherwise)."""
+    if not -nd <= axis < nd:
+        raise np.exceptions.AxisError(axis, nd)
+    return axis % nd
+
+
+def _axis_tuple(axis: int | Sequence[int], nd: int) -> tuple[int, ...]:
+    """``axis`` (an int or a sequence) as negative axes of an ``nd``-dim array, so that
+    leading batch dims of a cotangent do not shift them."""
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    out = tuple(_axis_index(int(a), nd) - nd for a in axes)
+    if len(set(out)) != len(out):
+        msg = "repeated axis"
+        raise ValueError(msg)
+    return out
+
+
+def _probe(shape: tuple[int, ...]) -> NDArray[Any]:
+    """A read-only array of ``shape`` that takes no memory (all strides zero): numpy's own
+    shape functions applied to it check their arguments and give the result's shape."""
+    return np.broadcast_to(np.empty(()), shape)
+
+
+def _perm(fn: Callable[[NDArray[Any]], NDArray[Any]], nd: int) -> list[int]:
+    """The axis permutation numpy's ``fn`` (swapaxes, moveaxis, ...) applies to an
+    ``nd``-dim array: read off a probe whose axis ``i`` has length ``i + 1``."""
+    return [d - 1 for d in fn(_probe(tuple(range(1, nd + 1)))).shape]
+
+
+# -- flip and roll: primitives whose rule is themselves with the inverse argument --
+
+_FLIP: Prim = _prim(
+    "flip",
+    lambda x, *, axes: _onp.flip(x, axes),
+    (lambda g, ans, x, *, axes: lift(_FLIP, (g,), {"axes": axes}),),
+)
+
+
+def flip(m: T, axis: int | Sequence[int] | None = None) -> T:
+    """``numpy.flip``: reverse the order of elements along ``axis`` (all axes by default);
+    the gradient is flipped back."""
+    if type(m) is not BVar:
+        return _onp.flip(m, axis)  # type: ignore[no-any-return]
+    nd = _ndim(m)
+    axes = tuple(range(-nd, 0)) if axis is None else _axis_tuple(axis, nd)
+    if not axes:
+        return m
+    return lift(_FLIP, (m,), {"axes": axes})  # type: ignore[no-any-return]
+
+
+def fliplr(m: T) -> T:
+    """``numpy.fliplr``: reverse the columns (axis 1) of an array of 2 or more dims."""
+    if type(m) is not BVar:
+        return _onp.fliplr(m)  # type: ignore[no-any-return]
+    if _ndim(m) < 2:
+        msg = "Input must be >= 2-d."
+        raise ValueError(msg)
+    return flip(m, 1)
+
+
+def flipud(m: T) -> T:
+    """``numpy.flipud``: reverse the rows (axis 0) of an array of 1 or more dims."""
+    if type(m) is not BVar:
+        return _onp.flipud(m)  # type: ignore[no-any-return]
+    if _ndim(m) < 1:
+        msg = "Input must be >= 1-d."
+        raise ValueError(msg)
+    return flip(m, 0)
+
+
+_ROLL: Prim = _prim(
+    "roll",
+    lambda x, *, shift, axes: _onp.roll(x, shift, axes),
+    (
+        lambda g, ans, x, *, shift, axes: lift(
+            _ROLL, (g,), {"shift": tuple(-s for s in shift), "axes": axes}
+        ),
+    ),
+)
+
+
+def roll(a: T, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> T:
+    """``numpy.roll``: shift elements along ``axis`` (of the flattened array by default),
+    wrapping around; the gradient is rolled back."""
+    if type(a) is not BVar:
+        return _onp.roll(a, shift, axis)  # type: ignore[no-any-return]
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), _shape(a))
+    nd = _ndim(a)
+    pairs: Any = np.broadcast(np.asarray(shift), np.asarray(axis))
+    if pairs.ndim > 1:
+        msg = "'shift' and 'axis' should be scalars or 1D sequences"
+        raise ValueError(msg)
+    total: dict[int, int] = {}
+    for s, ax in pairs:
+        k = _axis_index(int(ax), nd) - nd
+        total[k] = total.get(k, 0) + int(s)
+    axes = tuple(k for k in sorted(total) if total[k])
+    if not axes:
+        return a
+    return lift(_ROLL, (a,), {"shift": tuple(total[k] for k in axes), "axes": axes})  # type: ignore[no-any-return]
+
+
+def rot90(m: T, k: int = 1, axes: Sequence[int] = (0, 1)) -> T:
+    """``numpy.rot90``: rotate by 90 degrees ``k`` times in the plane of ``axes`` (a flip
+    and a transpose, as numpy does it)."""
+    if type(m) is not BVar:
+        return _onp.rot90(m, k, axes)  # type: ignore[no-any-return]
+    nd = _ndim(m)
+    _onp.rot90(_probe((1,) * nd), k, axes)  # numpy's checks of k and axes
+    a0, a1 = (int(a) % nd for a in axes)
+    k %= 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(m, (a0, a1))
+    perm = list(range(nd))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    if k == 1:
+        return transpose(flip(m, a1), perm)
+    return flip(transpose(m, perm), a1)
+
+
+# -- axis permutations: a transpose by the permutation numpy would apply --
+
+
+def swapaxes(a: T, axis1: int, axis2: int) -> T:
+    """``numpy.swapaxes``: interchange two axes."""
+    if type(a) is not BVar:
+        return _onp.swapaxes(a, axis1, axis2)  # type: ignore[no-any-return]
+    return transpose(a, _perm(lambda p: _onp.swapaxes(p, axis1, axis2), _ndim(a)))
+
+
+def moveaxis(a: T, source: int | Sequence[int], destination: int | Sequence[int]) -> T:
+    """``numpy.moveaxis``: move axes to new positions, the others keeping their order."""
+    if type(a) is not BVar:
+        return _onp.moveaxis(a, source, destination)  # type: ignore[no-any-return]
+    return transpose(a, _perm(lambda p: _onp.moveaxis(p, source, destination), _ndim(a)))
+
+
+def rollaxis(a: T, axis: int, start: int = 0) -> T:
+    """``numpy.rollaxis``: roll ``axis`` backwards until it lies before ``start``."""
+    if type(a) is not BVar:
+        return _onp.rollaxis(a, axis, start)  # type: ignore[no-any-return]
+    return transpose(a, _perm(lambda p: _onp.rollaxis(p, axis, start), _ndim(a)))
+
+
+# -- at least n dims: reshapes --
+
+# numpy 2 returns a tuple for several arguments, numpy 1.x a list
+_ATLEAST_SEQ: Any = type(_onp.atleast_1d(0.0, 0.0))
+
+
+def _atleast(x: Any, n: int) -> Any:
+    if type(x) is not BVar:
+        return (np.atleast_1d, np.atleast_2d, np.atleast_3d)[n - 1](x)
+    s = _shape(x)
+    if len(s) >= n:
+        return x
+    if n == 3 and len(s) == 1:
+        return reshape(x, (1, s[0], 1))
+    if n == 3 and len(s) == 2:
+        return reshape(x, (*s, 1))
+    return reshape(x, (1,) * (n - len(s)) + s)
+
+
+def _atleast_all(arys: tuple[Any, ...], n: int) -> Any:
+    res = [_atleast(x, n) for x in arys]
+    return res[0] if len(res) == 1 else _ATLEAST_SEQ(res)
+
+
+def atleast_1d(*arys: Any) -> Any:
+    """``numpy.atleast_1d``: scalars become arrays of shape ``(1,)``."""
+    if not _has_bvar(arys):
+        return _onp.atleast_1d(*arys)
+    return _atleast_all(arys, 1)
+
+
+def atleast_2d(*arys: Any) -> Any:
+    """``numpy.atleast_2d``: ``(n,)`` becomes ``(1, n)``, scalars ``(1, 1)``."""
+    if not _has_bvar(arys):
+        return _onp.atleast_2d(*arys)
+    return _atleast_all(arys, 2)
+
+
+def atleast_3d(*arys: Any) -> Any:
+    """``numpy.atleast_3d``: ``(n,)`` becomes ``(1, n, 1)``, ``(m, n)`` ``(m, n, 1)``."""
+    if not _has_bvar(arys):
+        return _onp.atleast_3d(*arys)
+    return _atleast_all(arys, 3)
+
+
+# -- stacking: at least n dims, then concatenate --
+
+
+def _stack_items(tup: Any) -> list[Any] | None:
+    """The items of ``tup`` when a BVar is among them (or ``tup`` is one); else None."""
+    if type(tup) is BVar:
+        return list(tup)
+    if isinstance(tup, list | tuple) and _has_bvar(tup):
+        return list(tup)
+    return None
+
+
+def _no_dtype(dtype: Any) -> None:
+    if dtype is not None:
+        msg = "dtype= is not supported when stacking BVars (a cast has no gradient rule)"
+        raise TypeError(msg)
+
+
+def hstack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
+    """``numpy.hstack``: concatenate along axis 1 (axis 0 for 1-d inputs)."""
+    xs = _stack_items(tup)
+    if xs is None:
+        return _onp.hstack(tup, dtype=dtype, casting=casting)
+    _no_dtype(dtype)
+    arrs = [_atleast(x, 1) for x in xs]
+    return concatenate(arrs, axis=0 if _ndim(arrs[0]) == 1 else 1)
+
+
+def vstack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
+    """``numpy.vstack``: concatenate along axis 0, 1-d inputs becoming rows."""
+    xs = _stack_items(tup)
+    if xs is None:
+        return _onp.vstack(tup, dtype=dtype, casting=casting)
+    _no_dtype(dtype)
+    return concatenate([_atleast(x, 2) for x in xs], axis=0)
+
+
+def row_stack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
+    """``numpy.row_stack``, the same as :func:`vstack` (numpy 2 deprecates the name; this
+    alias does not warn)."""
+    return vstack(tup, dtype=dtype, casting=casting)
+
+
+def dstack(tup: Any) -> Any:
+    """``numpy.dstack``: concatenate along axis 2, after making every input 3-d."""
+    xs = _stack_items(tup)
+    if xs is None:
+        return _onp.dstack(tup)
+    return concatenate([_atleast(x, 3) for x in xs], axis=2)
+
+
+def column_stack(tup: Any) -> Any:
+    """``numpy.column_stack``: 1-d inputs become columns, then concatenate along axis 1."""
+    xs = _stack_items(tup)
+    if xs is None:
+        return _onp.column_stack(tup)
+    cols = [x if _ndim(x) >= 2 else reshape(x, (-1, 1)) for x in xs]
+    return concatenate(cols, axis=1)
+
+
+def append(arr: Any, values: Any, axis: int | None = None) -> Any:
+    """``numpy.append``: ``values`` concatenated after ``arr`` (both flattened when
+    ``axis`` is None)."""
+    if type(arr) is not BVar and type(values) is not BVar:
+        return _onp.append(arr, values, axis)
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], axis=0)
+    return concatenate([arr, values], axis=axis)
+
+
+# -- splitting: one slice (take_index) per piece --
+
+
+def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+    """``numpy.array_split``: a list of sub-arrays; ``indices_or_sections`` is a number of
+    (nearly) equal pieces or a sequence of split points along ``axis``."""
+    if type(ary) is not BVar:
+        return list(_onp.array_split(ary, indices_or_sections, axis))
+    shp = _shape(ary)
+    n = shp[axis]  # numpy's IndexError for an axis out of range
+    a = axis % len(shp)
+    try:
+        pieces = len(indices_or_sections) + 1
+        div = [0, *(int(i) for i in indices_or_sections), n]
+    except TypeError:
+        pieces = int(indices_or_sections)
+        if pieces <= 0:
+            msg = "number sections must be larger than 0."
+            raise ValueError(msg) from None
+        each, extras = divmod(n, pieces)
+        div = np.cumsum([0] + extras * [each + 1] + (pieces - extras) * [each]).tolist()
+    lead = (slice(None),) * a
+    return [take_index(ary, (*lead, slice(div[i], div[i + 1]))) for i in range(pieces)]
+
+
+def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+    """``numpy.split``: as :func:`array_split`, but a number of pieces must divide the
+    axis exactly."""
+    if type(ary) is not BVar:
+        return list(_onp.split(ary, indices_or_sections, axis))
+    try:
+        len(indices_or_sections)
+    except TypeError:
+        if _shape(ary)[axis] % indices_or_sections:
+            msg = "array split does not result in an equal division"
+            raise ValueError(msg) from None
+    return array_split(ary, indices_or_sections, axis)
+
+
+def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """``numpy.hsplit``: split along axis 1 (axis 0 for 1-d arrays)."""
+    if type(ary) is not BVar:
+        return list(_onp.hsplit(ary, indices_or_sections))
+    nd = _ndim(ary)
+    if nd == 0:
+        msg = "hsplit only works on arrays of 1 or more dimensions"
+        raise ValueError(msg)
+    return split(ary, indices_or_sections, 1 if nd > 1 else 0)
+
+
+def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """``numpy.vsplit``: split along axis 0 an array of 2 or more dims."""
+    if type(ary) is not BVar:
+        return list(_onp.vsplit(ary, indices_or_sections))
+    if _ndim(ary) < 2:
+        msg = "vsplit only works on arrays of 2 or more dimensions"
+        raise ValueError(msg)
+    return split(ary, indices_or_sections, 0)
+
+
+def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """``numpy.dsplit``: split along axis 2 an array of 3 or more dims."""
+    if type(ary) is not BVar:
+        return list(_onp.dsplit(ary, indices_or_sections))
+    if _ndim(ary) < 3:
+        msg = "dsplit only works on arrays of 3 or more dimensions"
+        raise ValueError(msg)
+    return split(ary, indices_or_sections, 2)
+
+
+# -- repetition: a broadcast between reshapes (its rule sums), or a gather --
+
+
+def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
+    """``numpy.repeat``: repeat each element ``repeats`` times (a number, or one count per
+    element) along ``axis`` (of the flattened array by default)."""
+    if type(a) is not BVar:
+        return _onp.repeat(a, repeats, axis)
+    x = ravel(a) if axis is None else a
+    shp = _shape(x)
+    ax = 0 if axis is None else _axis_index(axis, len(shp))
+    n = shp[ax]
+    reps = np.asarray(plain(repeats))
+    idx = _onp.repeat(np.arange(n), reps)  # numpy's checks of repeats
+    if reps.size == 1:
+        r = int(reps.reshape(()))
+        up = reshape(x, (*shp[: ax + 1], 1, *shp[ax + 1 :]))
+        up = _broadcast_copy(up, (*shp[: ax + 1], r, *shp[ax + 1 :]))
+        return reshape(up, (*shp[:ax], n * r, *shp[ax + 1 :]))
+    return take_index(x, (*(slice(None),) * ax, idx))
+
+
+def tile(A: Any, reps: int | Sequence[int]) -> Any:
+    """``numpy.tile``: ``A`` repeated ``reps`` times along each axis."""
+    if type(A) is not BVar:
+        return _onp.tile(A, reps)
+    try:
+        tup = tuple(int(r) for r in reps)  # type: ignore[union-attr]
+    except TypeError:
+        tup = (int(reps),)  # type: ignore[arg-type]
+    if builtins.any(r < 0 for r in tup):
+        msg = "negative dimensions are not allowed"
+        raise ValueError(msg)
+    s = _shape(A)
+    nd = builtins.max(len(s), len(tup))
+    s = (1,) * (nd - len(s)) + s
+    tup = (1,) * (nd - len(tup)) + tup
+    # (1, s0, 1, s1, ...) broadcast to (r0, s0, r1, s1, ...): rows of copies, then merged
+    inter = reshape(A, tuple(d for n in s for d in (1, n)))
+    inter = _broadcast_copy(inter, tuple(d for r, n in zip(tup, s, strict=True) for d in (r, n)))
+    return reshape(inter, tuple(r * n for r, n in zip(tup, s, strict=True)))
+
+
+# -- padding: constant blocks concatenated, or a gather of numpy's own padded indices --
+
+
+def _as_pairs(x: Any, nd: int, as_index: bool) -> list[tuple[Any, Any]]:
+    """``pad_width`` or ``constant_values`` as one ``(before, after)`` pair per axis, as
+    numpy's ``pad`` reads them."""
+    if as_index and isinstance(x, dict):
+        # numpy >= 2.3: {axis: width or (before, after)}, other axes unpadded
+        seq = [(0, 0)] * nd
+        for axis, width in x.items():
+            seq[axis] = (width, width) if isinstance(width, int) else tuple(width)
+        x = seq
+    arr = np.array(x)
+    if as_index:
+        if arr.dtype.kind != "i":
+            msg = "`pad_width` must be of integral type."
+            raise TypeError(msg)
+        arr = arr.astype(np.intp)
+    if arr.ndim < 3 and arr.size == 1:
+        arr = np.array([arr.ravel()[0]] * 2)
+    elif arr.ndim < 3 and arr.size == 2 and arr.shape != (2, 1):
+        arr = arr.ravel()
+    if as_index and arr.size and arr.min() < 0:
+        msg = "index can't contain negative values"
+        raise ValueError(msg)
+    return [(p[0], p[1]) for p in np.broadcast_to(arr, (nd, 2)).tolist()]
+
+
+_PAD_GATHER = {"edge": (), "wrap": (), "reflect": ("reflect_type",), "symmetric": ("reflect_type",)}
+
+
+def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
+    """``numpy.pad`` in the modes ``constant`` (``constant_values`` are constants), ``edge``,
+    ``wrap``, ``reflect`` and ``symmetric`` (``reflect_type="even"``, the default); the
+    gradient of the padded array is the padded region summed back where it came from.
+
+    Raises:
+        NotImplementedError: another mode, or ``reflect_type="odd"``, on a BVar.
+    """
+    if type(array) is not BVar:
+        return _onp.pad(array, pad_width, mode, **kwargs)
+    shp = _shape(array)
+    widths = _as_pairs(pad_width, len(shp), as_index=True)
+    if mode == "constant":
+        _pad_kwargs(mode, kwargs, ("constant_values",))
+        cv = kwargs.get("constant_values", 0)
+        if type(cv) is BVar:
+            msg = "constant_values must be a constant, not a BVar"
+            raise TypeError(msg)
+        values = _as_pairs(cv, len(shp), as_index=False)
+        dtype = np.asarray(plain(array)).dtype
+        x = array
+        for ax, ((lo, hi), (vlo, vhi)) in enumerate(zip(widths, values, strict=True)):
+            if lo == hi == 0:
+                continue
+            s = list(_shape(x))
+            parts: list[Any] = []
+            if lo:
+                parts.append(np.full((*s[:ax], lo, *s[ax + 1 :]), vlo, dtype=dtype))
+            parts.append(x)
+            if hi:
+                parts.append(np.full((*s[:ax], hi, *s[ax + 1 :]), vhi, dtype=dtype))
+            x = concatenate(parts, axis=ax)
+        return x
+    if mode in _PAD_GATHER:
+        _pad_kwargs(mode, kwargs, _PAD_GATHER[mode])
+        if kwargs.get("reflect_type", "even") != "even":
+            msg = "pad with reflect_type='odd' is not supported on BVars"
+            raise NotImplementedError(msg)
+        # each of these modes reads, along each axis, elements of the array itself: the
+        # padded array is a gather, by numpy's padding of the indices 0..n-1
+        if not shp:
+            return array  # nothing to pad
+        idx = [_onp.pad(np.arange(n), w, mode) for n, w in zip(shp, widths, strict=True)]
+        return take_index(array, np.ix_(*idx))
+    msg = f"pad mode {mode!r} is not supported on BVars (use constant, edge, wrap, reflect, symmetric)"
+    raise NotImplementedError(msg)
+
+
+def _pad_kwargs(mode: str, kwargs: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unsupported = set(kwargs) - set(allowed)
+    if unsupported:
+        msg = f"unsupported keyword arguments for mode '{mode}': {unsupported}"
+        raise ValueError(msg)
+
+
+# -- triangles and diagonals: masks (where) and gathers (take_index) --
+
+
+def tril(m: T, k: int = 0) -> T:
+    """``numpy.tril``: zero above the ``k``-th diagonal of the last two axes (a 1-d input
+    is repeated as rows, as numpy does)."""
+    if type(m) is not BVar:
+        return _onp.tril(m, k)  # type: ignore[no-any-return]
+    mask = _onp.tri(*_shape(m)[-2:], k=k, dtype=bool)
+    return where(mask, m, 0.0)  # type: ignore[no-any-return]
+
+
+def triu(m: T, k: int = 0) -> T:
+    """``numpy.triu``: zero below the ``k``-th diagonal of the last two axes."""
+    if type(m) is not BVar:
+        return _onp.triu(m, k)  # type: ignore[no-any-return]
+    mask = _onp.tri(*_shape(m)[-2:], k=k - 1, dtype=bool)
+    return where(mask, 0.0, m)  # type: ignore[no-any-return]
+
+
+def _diag_index(n1: int, n2: int, offset: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Row and column indices of the ``offset`` diagonal of an ``n1 x n2`` matrix."""
+    if offset >= 0:
+        i = np.arange(builtins.max(0, builtins.min(n1, n2 - offset)))
+        return i, i + offset
+    i = np.arange(builtins.max(0, builtins.min(n1 + offset, n2)))
+    return i - offset, i
+
+
+def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """``numpy.diagonal``: the ``offset`` diagonal of the ``axis1``, ``axis2`` planes, as the
+    last axis (a copy, not numpy's read-only view); the gradient is put back on it."""
+    if type(a) is not BVar:
+        return _onp.diagonal(a, offset, axis1, axis2)
+    shp = _shape(a)
+    _onp.diagonal(_probe(shp), offset, axis1, axis2)  # numpy's checks of the axes
+    a1, a2 = axis1 % len(shp), axis2 % len(shp)
+    perm = [i for i in range(len(shp)) if i not in (a1, a2)] + [a1, a2]
+    x = a if perm == list(range(len(shp))) else transpose(a, perm)
+    return take_index(x, (Ellipsis, *_diag_index(shp[a1], shp[a2], offset)))
+
+
+def diag(v: Any, k: int = 0) -> Any:
+    """``numpy.diag``: the ``k``-th diagonal of a matrix, or a square matrix with the vector
+    ``v`` on its ``k``-th diagonal."""
+    if type(v) is not BVar:
+        return _onp.diag(v, k)
+    s = _shape(v)
+    if len(s) == 1:
+        n = s[0] + builtins.abs(k)
+        return _untake(v, _diag_index(n, n, k), (n, n), 1)
+    if len(s) == 2:
+        return diagonal(v, k)
+    msg = "Input must be 1- or 2-d."
+    raise ValueError(msg)
+
+
+def trace(
+    a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None
+) -> Any:
+    """``numpy.trace``: the sum of the ``offset`` diagonal (of each ``axis1``, ``axis2``
+    plane)."""
+    if type(a) is not BVar:
+        return _onp.trace(a, offset, axis1, axis2, dtype, out)
+    if dtype is not None or out is not None:
+        msg = "dtype= and out= are not supported on BVars"
+        raise TypeError(msg)
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+# -- r_ and c_: numpy's index-expression concatenators --
+
+
+class _Concatenator:
+    """``numpy.r_`` / ``numpy.c_``: keys without a BVar go to numpy; with a BVar, numpy's
+    rules (slices as ``arange``/``linspace``, scalars, ``ndmin`` and ``trans1d``, the
+    ``"axis"`` and ``"axis,ndmin,trans1d"`` directives) build a :func:`concatenate`. The
+    matrix directives ``"r"`` and ``"c"`` are not supported with BVars."""
+
+    def __init__(self, np_obj: Any, axis: int, ndmin: int, trans1d: int) -> None:
+        self._np = np_obj
+        self._axis = axis
+        self._ndmin = ndmin
+        self._trans1d = trans1d
+
+    def __getitem__(self, key: Any) -> Any:
+        items = key if isinstance(key, tuple) else (key,)
+        if not _has_bvar(items):
+            return self._np[key]
+        axis, ndmin, trans1d = self._axis, self._ndmin, self._trans1d
+        objs: list[Any] = []
+        kinds: list[Any] = []  # dtypes, and scalars (weakly typed), for result_type
+        for k, item in enumerate(items):
+            if isinstance(item, str):
+                if k != 0:
+                    msg = "special directives must be the first entry."
+                    raise ValueError(msg)
+                axis, ndmin, trans1d = _directive(item, axis, ndmin, trans1d)
+                continue
+            if isinstance(item, slice):
+                new: Any = _slice_range(item)
+                if ndmin > 1:
+                    new = np.array(new, ndmin=ndmin)
+                    if trans1d != -1:
+                        new = new.swapaxes(-1, trans1d)
+                kinds.append(new.dtype)
+            elif type(item) in np.ScalarType:
+                new = item
+                kinds.append(item)
+            else:
+                pv = plain(item)
+                kinds.append(pv if type(pv) in np.ScalarType else np.asarray(pv).dtype)
+                new = item if type(item) is BVar else np.asarray(item)
+                new = _ndmin(new, ndmin, trans1d)
+            objs.append(new)
+        final = np.result_type(*kinds)
+        objs = [o if type(o) is BVar else np.array(o, ndmin=ndmin, dtype=final) for o in objs]
+        return concatenate(objs, axis=axis)
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _directive(item: str, axis: int, ndmin: int, trans1d: int) -> tuple[int, int, int]:
+    if item in ("r", "c"):
+        msg = "the matrix directives 'r' and 'c' are not supported with BVars"
+        raise TypeError(msg)
+    try:
+        if "," in item:
+            vec = [int(v) for v in item.split(",")]
+            return vec[0], vec[1], vec[2] if len(vec) == 3 else trans1d
+        return int(item), ndmin, trans1d
+    except (ValueError, IndexError) as e:
+        msg = f"unknown special directive {item!r}"
+        raise ValueError(msg) from e
+
+
+def _slice_range(item: slice) -> NDArray[Any]:
+    start = 0 if item.start is None else item.start
+    step = 1 if item.step is None else item.step
+    if isinstance(step, complex | np.complexfloating):
+        return np.linspace(start, item.stop, num=int(np.abs(step)))
+    return np.arange(start, item.stop, step)
+
+
+def _ndmin(x: Any, ndmin: int, trans1d: int) -> Any:
+    """numpy's ``array(x, ndmin=ndmin)`` then its ``trans1d`` transpose, on a BVar too."""
+    nd = _ndim(x)
+    if nd >= ndmin:
+        return x
+    x = reshape(x, (1,) * (ndmin - nd) + _shape(x))
+    if trans1d != -1:
+        k2 = ndmin - nd
+        k1 = trans1d + k2 + 1 if trans1d < 0 else trans1d
+        d = list(range(ndmin))
+        x = transpose(x, d[:k1] + d[k2:] + d[k1:k2])
+    return x
+
+
+r_ = _Concatenator(np.r_, 0, 1, -1)
+c_ = _Concatenator(np.c_, -1, 2, 0)

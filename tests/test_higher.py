@@ -467,10 +467,10 @@ _CONSTRUCTORS = {
 
 def _group_second_cases() -> set[str]:
     # the function groups of issue 14 keep their second-order tables next to their tests
-    from tests import test_np_elementwise
+    from tests import test_np_elementwise, test_np_shape
 
-    tables = [test_np_elementwise.SECOND]
-    return {n for table in tables for names, *_ in table for n in names.split()}
+    names = [c[0] for c in test_np_elementwise.SECOND] + [c[0] for c in test_np_shape.SECOND]
+    return {n for group in names for n in group.split()}
 
 
 def test_every_numpy_function_has_a_second_derivative_case() -> None:
