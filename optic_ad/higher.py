@@ -114,6 +114,8 @@ class _Puller:
             n = int(np.prod(shape))
             g = backward(self.tape, out._index, np.eye(n).reshape(shape + shape), 1)[0]
             return _zeros(self.x, shape) if g is None else g
+        if 0 in shape:
+            return _zeros(self.x, shape)  # an empty output: nothing to pull back
         rows = []
         for i in np.ndindex(*shape):
             e = np.zeros(shape)

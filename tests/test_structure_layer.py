@@ -1809,3 +1809,14 @@ def test_testing_kit_reads_register_node_types() -> None:
 def test_grad_bp2_warning_names_grad_bp2() -> None:
     with pytest.warns(UserWarning, match="grad_bp2: argument 1 is an int"):
         ad.grad_bp2(lambda a, b: a * b, 2.0, 3)
+
+
+def test_jacobian_of_an_empty_output_row_by_row() -> None:
+    # an Op is not batch-safe, so the Jacobian is pulled back row by row: with no rows
+    cube = ad.op1(lambda x: (x**3, lambda g: g * 3.0 * x**2))
+    x = np.array([0.5, -1.0, 2.0])
+    j = ad.jacobian(lambda v: cube(v)[:0])(x)
+    assert j.shape == (0, 3)
+    j2 = ad.jacobian(lambda v: cube(anp.stack([v[0], v[1]]))[:0])((1.0, 2.0))
+    assert j2[0].shape == (0,)
+    assert j2[1].shape == (0,)
