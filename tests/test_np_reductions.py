@@ -54,23 +54,41 @@ def _fd(fn: Callable[..., Any], xs: list[Arr], i: int, eps: float = 1e-6) -> Arr
     return g
 
 
-def _batched_jacobian(f: Case, xs: list[Arr], i: int) -> Any:
-    """``ad.jacobian`` of ``f(anp, ...)`` in argument ``i``, asserting that it took the
-    one-pass batched seed (every rule on the tape batch-safe)."""
-    seen: list[bool] = []
-    saved = higher._batch_safe
+class _MustBatch:
+    """Within ``with``: every Jacobian (and so every Hessian) must take the one-pass batched
+    seed, i.e. every rule on the tape is batch-safe."""
 
-    def spy(tape: Any) -> bool:
-        seen.append(saved(tape))
-        return seen[-1]
+    def __enter__(self) -> None:
+        self.saved = higher._batch_safe
+        self.seen: list[bool] = []
+        saved = self.saved
 
-    higher._batch_safe = spy
-    try:
-        j = ad.jacobian(lambda *v: f(anp, *v), argnums=i)(*xs)
-    finally:
-        higher._batch_safe = saved
-    assert all(seen), "a rule on the tape is not batch-safe"
-    return j
+        def spy(tape: Any) -> bool:
+            self.seen.append(saved(tape))
+            return self.seen[-1]
+
+        higher._batch_safe = spy
+
+    def __exit__(self, *exc: object) -> None:
+        higher._batch_safe = self.saved
+        if exc[0] is None:
+            assert self.seen, "no batched pull-back happened"
+            assert all(self.seen), "a rule on the tape is not batch-safe"
+
+
+def _fd_jac(fn: Callable[..., Any], xs: list[Arr], i: int, eps: float = 1e-6) -> Arr:
+    """Central differences of an array-valued ``fn`` in argument ``i``: out + in shape."""
+    x = np.array(xs[i], dtype=np.float64)
+    cols = []
+    for idx in np.ndindex(x.shape):
+        up = [np.array(v, dtype=np.float64) for v in xs]
+        dn = [np.array(v, dtype=np.float64) for v in xs]
+        up[i][idx] += eps
+        dn[i][idx] -= eps
+        cols.append((np.asarray(fn(*up)) - np.asarray(fn(*dn))) / (2 * eps))
+    out_shape = np.shape(fn(*xs))
+    stacked = np.stack(cols, axis=-1) if cols else np.zeros((*out_shape, 0))
+    return stacked.reshape(out_shape + x.shape)
 
 
 def check(
@@ -81,10 +99,14 @@ def check(
     autograd_ok: bool = True,
     hessian: bool = True,
 ) -> None:
-    """``f(anp, *xs)`` on BVars against ``oracle(agnp, *xs)`` (default ``f``): output
-    values, gradients (and finite differences), Jacobians and Hessians in each argument."""
+    """``f(anp, *xs)`` on BVars against ``oracle(m, *xs)`` (default ``f``) with ``m`` numpy
+    or autograd.numpy: output values, gradients, Jacobians (batched seed) and Hessians in
+    each argument, all also against finite differences. ``autograd_ok=False`` when
+    autograd cannot differentiate the oracle: finite differences only."""
     ref = f if oracle is None else oracle
     outs: list[Any] = []
+    if not np.size(ref(np, *xs)):
+        autograd_ok = False  # autograd cannot pull an empty output back
 
     def ours(*v: Any) -> Any:
         out = f(anp, *v)
@@ -93,8 +115,8 @@ def check(
 
     value, grads = ad.backprop_n(ours, *xs)
     expected = ref(np, *xs)
-    np.testing.assert_allclose(outs[0], expected, rtol=1e-12, atol=1e-12)
     assert np.shape(outs[0]) == np.shape(expected)
+    np.testing.assert_allclose(outs[0], expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(value, _loss(np, ref)(*xs), rtol=1e-12, atol=1e-12)
     for i, g in enumerate(grads):
         assert np.shape(g) == np.shape(xs[i])
@@ -102,14 +124,26 @@ def check(
         if autograd_ok:
             theirs = autograd.grad(_loss(agnp, ref), i)(*xs)
             np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
-            jac = _batched_jacobian(f, xs, i)
+        if np.ndim(xs[i]) == 0 or np.ndim(expected) == 0:
+            continue  # the batched seed is for array inputs and outputs
+        with _MustBatch():
+            jac = ad.jacobian(lambda *v: f(anp, *v), argnums=i)(*xs)
+        np.testing.assert_allclose(
+            jac, _fd_jac(lambda *v: ref(np, *v), xs, i), rtol=1e-5, atol=1e-6
+        )
+        if autograd_ok:
             np.testing.assert_allclose(
                 jac, autograd.jacobian(lambda *v: ref(agnp, *v), i)(*xs), rtol=1e-9, atol=1e-12
             )
-            if hessian:
-                h = ad.hessian(_loss(anp, f), argnums=i)(*xs)
-                hh = autograd.hessian(_loss(agnp, ref), i)(*xs)
-                np.testing.assert_allclose(h, hh, rtol=1e-8, atol=1e-10)
+        if not hessian:
+            continue
+        with _MustBatch():
+            h = ad.hessian(_loss(anp, f), argnums=i)(*xs)
+        gi = ad.grad(_loss(anp, f), argnums=i)
+        np.testing.assert_allclose(h, _fd_jac(gi, xs, i, eps=1e-5), rtol=1e-4, atol=1e-5)
+        if autograd_ok:
+            hh = autograd.hessian(_loss(agnp, ref), i)(*xs)
+            np.testing.assert_allclose(h, hh, rtol=1e-8, atol=1e-10)
 
 
 def _array(shape: tuple[int, ...], lo: float = -2.0, hi: float = 2.0) -> st.SearchStrategy[Arr]:
@@ -120,14 +154,67 @@ def _array(shape: tuple[int, ...], lo: float = -2.0, hi: float = 2.0) -> st.Sear
 
 
 def _distinct(shape: tuple[int, ...]) -> st.SearchStrategy[Arr]:
-    """Values at least 0.1 apart (sorting, max, min and partition are smooth there)."""
+    """Values at least 0.3 apart, shuffled and jittered (sorting, max, min, partition and
+    std are smooth there)."""
     n = int(np.prod(shape))
-    return st.permutations(list(range(n))).map(
-        lambda p: (np.array(p, dtype=np.float64) * 0.37 - 0.2 * n).reshape(shape)
+
+    def build(perm: list[int], jitter: list[float]) -> Arr:
+        v: Arr = (np.array(perm, dtype=np.float64) * 0.4 - 0.2 * n + np.array(jitter)).reshape(
+            shape
+        )
+        return v
+
+    return st.builds(
+        build,
+        st.permutations(list(range(n))),
+        st.lists(st.floats(0.0, 0.1), min_size=n, max_size=n),
     )
 
 
-small_shapes = st.lists(st.integers(1, 3), min_size=0, max_size=3).map(tuple)
+shapes = st.lists(st.integers(1, 3), min_size=0, max_size=3).map(tuple)
+
+
+@st.composite
+def axes(draw: st.DrawFn, nd: int, tuples: bool = True) -> Any:
+    """An ``axis`` argument for ``nd`` dims: None, an int (maybe negative) or a tuple."""
+    kinds = ["none"] + (["int", "tuple"] if tuples else ["int"]) * bool(nd)
+    kind = draw(st.sampled_from(kinds))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return draw(st.integers(-nd, nd - 1))
+    picked = draw(st.lists(st.integers(0, nd - 1), min_size=0, max_size=nd, unique=True))
+    return tuple(a - nd if draw(st.booleans()) else a for a in picked)
+
+
+def _count(shape: tuple[int, ...], axis: Any) -> int:
+    if axis is None:
+        return int(np.prod(shape))
+    ax = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in ax]))
+
+
+np_average: Callable[..., Any] = np.average  # (its stubs want literal keywords)
+
+
+def _on_bvars(f: Callable[..., Any], *xs: Any) -> Any:
+    """The plain value of ``f``'s output (or tuple of outputs) when run on BVars."""
+    seen: list[Any] = []
+
+    def loss(*v: Any) -> Any:
+        out = f(*v)
+        assert isinstance(out[0] if isinstance(out, tuple) else out, ad.BVar)
+        seen.append(out)
+        return anp.sum(v[0])
+
+    ad.grad(loss)(*xs)
+    out = seen[0]
+    return tuple(plain(o) for o in out) if isinstance(out, tuple) else plain(out)
+
+
+def _val(x: Any) -> Any:
+    """The numbers inside an autograd box, a BVar or a plain value."""
+    return plain(autograd.tracer.getval(x))  # type: ignore[attr-defined]
 
 
 # ----- dot: every N-d case numpy supports -----
@@ -153,3 +240,293 @@ def test_dot_nd(sa: tuple[int, ...], sb: tuple[int, ...], data: st.DataObject) -
     b = data.draw(_array(sb), label="b")
     check(lambda m, x, y: m.dot(x, y), [a, b])
     np.testing.assert_array_equal(anp.dot(a, b), np.dot(a, b))
+
+
+# ----- var, std -----
+
+
+@settings(max_examples=25)
+@given(data=st.data())
+def test_var_std(data: st.DataObject) -> None:
+    shape = data.draw(shapes, label="shape")
+    axis = data.draw(axes(len(shape)), label="axis")
+    ddof = data.draw(st.sampled_from([0, 1]), label="ddof")
+    keepdims = data.draw(st.booleans(), label="keepdims")
+    name = data.draw(st.sampled_from(["var", "std"]), label="name")
+    if _count(shape, axis) <= ddof:
+        return  # no degrees of freedom: numpy warns and gives nan
+    x = data.draw(_distinct(shape), label="x")
+    check(lambda m, v: getattr(m, name)(v, axis=axis, ddof=ddof, keepdims=keepdims), [x])
+
+
+def test_var_std_keywords_and_correction() -> None:
+    x = np.array([[0.3, -1.2, 2.0], [1.1, 0.4, -0.6]])
+    for name in ["var", "std"]:
+        ours = getattr(anp, name)
+        theirs = getattr(np, name)
+        g = ad.grad(lambda v, ours=ours: anp.sum(ours(a=v, axis=1, correction=1) ** 2))(x)
+        agf = getattr(agnp, name)
+        ref = autograd.grad(lambda v, agf=agf: agnp.sum(agf(v, axis=1, ddof=1) ** 2))
+        np.testing.assert_allclose(g, ref(x), rtol=1e-12)
+        np.testing.assert_allclose(ours(x, 1, None, None, 1), theirs(x, 1, ddof=1))
+        with pytest.raises(ValueError, match="correction"):
+            ad.grad(lambda v, ours=ours: anp.sum(ours(v, ddof=1, correction=1)))(x)
+        with pytest.raises(TypeError, match="dtype"):
+            ad.grad(lambda v, ours=ours: anp.sum(ours(v, dtype=np.float32)))(x)
+        with pytest.raises(np.exceptions.AxisError):
+            ad.grad(lambda v, ours=ours: anp.sum(ours(v, axis=2)))(x)
+
+
+def test_std_of_one_element_groups_has_zero_gradient() -> None:
+    # std is 0 for every x when each group has one element: its derivative is 0, not nan
+    x = np.array([[0.5], [2.0]])
+    g = ad.grad(lambda v: anp.sum(anp.std(v, axis=1)))(x)
+    np.testing.assert_array_equal(g, np.zeros((2, 1)))
+    np.testing.assert_array_equal(g, autograd.grad(lambda v: agnp.sum(agnp.std(v, axis=1)))(x))
+
+
+# ----- cumsum, cumprod -----
+
+
+def _cumprod_oracle(m: Any, x: Any, axis: int | None) -> Any:
+    # autograd has no cumprod: a stack of prods of growing prefixes
+    if m is anp:
+        return anp.cumprod(x, axis=axis)
+    if axis is None:
+        x, axis = m.ravel(x), 0
+    xm = m.moveaxis(x, axis, -1)
+    n = np.shape(_val(xm))[-1]
+    parts = [m.prod(xm[..., : i + 1], axis=-1) for i in range(n)]
+    return m.moveaxis(m.stack(parts, axis=-1), -1, axis)
+
+
+@settings(max_examples=25)
+@given(data=st.data())
+def test_cumsum_cumprod(data: st.DataObject) -> None:
+    shape = data.draw(shapes, label="shape")
+    nd = len(shape)
+    axis = data.draw(st.none() | st.integers(-nd, nd - 1) if nd else st.none(), label="axis")
+    x = data.draw(_array(shape, 0.3, 1.6), label="x")
+    x = x * data.draw(st.sampled_from([1.0, -1.0]))
+    check(lambda m, v: m.cumsum(v, axis=axis), [x])
+    check(
+        lambda m, v: _cumprod_oracle(m, v, axis) if m is not np else np.cumprod(v, axis=axis),
+        [x],
+        oracle=lambda m, v: _cumprod_oracle(m, v, axis),
+    )
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+@pytest.mark.parametrize("zeros", [[(0, 1)], [(0, 1), (1, 1)], [(0, 0), (0, 2)], [(1, 2)]])
+def test_cumprod_at_zeros(axis: int | None, zeros: list[tuple[int, int]]) -> None:
+    # ans / x would be 0/0 at a zero: the rule must use the products of the others
+    x = np.array([[0.7, -1.2, 0.9], [1.3, 0.5, -0.8]])
+    for z in zeros:
+        x[z] = 0.0
+
+    w = _weights(np.shape(np.cumprod(x, axis=axis)))
+
+    def f(v: Any) -> Any:
+        return anp.sum(anp.sin(anp.cumprod(v, axis=axis)) * w)
+
+    g = ad.grad(f)
+    # f is smooth (polynomials inside sin): central differences with a large step are
+    # accurate to eps^2, and crossing zero is harmless
+    np.testing.assert_allclose(g(x), _fd_jac(f, [x], 0, eps=1e-4), atol=1e-7)
+    with _MustBatch():
+        h = ad.hessian(f)(x)
+    np.testing.assert_allclose(h, _fd_jac(g, [x], 0, eps=1e-4), atol=1e-7)
+    with _MustBatch():
+        third = ad.jacobian(ad.hessian(f))(x)
+    np.testing.assert_allclose(third, _fd_jac(ad.hessian(f), [x], 0, eps=1e-4), atol=1e-6)
+
+
+# ----- diff -----
+
+
+@settings(max_examples=25)
+@given(data=st.data())
+def test_diff(data: st.DataObject) -> None:
+    shape = data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), "shape")
+    nd = len(shape)
+    axis = data.draw(st.integers(-nd, nd - 1), label="axis")
+    n = data.draw(st.integers(0, 3), label="n")
+    x = data.draw(_array(shape), label="x")
+    check(lambda m, v: m.diff(v, n=n, axis=axis), [x])
+    # prepend (a scalar, broadcast) and append (an array): both differentiable
+    side = list(shape)
+    side[axis] = 2
+    p = data.draw(_array(()), label="prepend")
+    q = data.draw(_array(tuple(side)), label="append")
+
+    k = max(n, 1)  # (with n == 0 numpy ignores prepend and append)
+
+    def with_ends(m: Any, v: Any, pre: Any, app: Any) -> Any:
+        if m is anp or m is np:
+            return m.diff(v, n=k, axis=axis, prepend=pre, append=app)
+        full = list(shape)
+        full[axis] = 1
+        return m.diff(m.concatenate([pre * np.ones(full), v, app], axis=axis), n=k, axis=axis)
+
+    check(with_ends, [x, p, q], oracle=with_ends)
+
+
+# ----- sort, partition -----
+
+
+def _along(perm: Any, axis: int) -> tuple[Any, ...]:
+    # the index of take_along_axis, written independently of optic_ad's
+    nd = np.ndim(perm)
+    return tuple(
+        perm if k == axis % nd else np.arange(s).reshape([-1 if j == k else 1 for j in range(nd)])
+        for k, s in enumerate(np.shape(perm))
+    )
+
+
+def _sort_oracle(m: Any, x: Any, axis: int | None, kth: int | None = None) -> Any:
+    if axis is None:
+        x, axis = m.ravel(x), -1
+    v = _val(x)
+    perm = np.argsort(v, axis=axis) if kth is None else np.argpartition(v, kth, axis=axis)
+    return x[_along(perm, axis)]
+
+
+@settings(max_examples=25)
+@given(data=st.data())
+def test_sort_partition(data: st.DataObject) -> None:
+    shape = data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), "shape")
+    nd = len(shape)
+    axis = data.draw(st.none() | st.integers(-nd, nd - 1), label="axis")
+    x = data.draw(_distinct(shape), label="x")
+    check(
+        lambda m, v: m.sort(v, axis=axis) if m is not agnp else _sort_oracle(m, v, axis),
+        [x],
+        oracle=lambda m, v: m.sort(v, axis=axis) if m is np else _sort_oracle(m, v, axis),
+    )
+    length = x.size if axis is None else shape[axis]
+    kth = data.draw(st.integers(-length, length - 1), label="kth")
+    check(
+        lambda m, v: m.partition(v, kth, axis=axis),
+        [x],
+        oracle=lambda m, v: _sort_oracle(m, v, axis, kth),
+    )
+    # and numpy's own partition of the values
+    ours = _on_bvars(lambda v: anp.partition(v, kth, axis=axis), x)
+    np.testing.assert_array_equal(ours, np.partition(x, kth, axis=axis))
+
+
+# ----- amax, amin, nansum, nanmean -----
+
+
+@settings(max_examples=20)
+@given(data=st.data())
+def test_amax_amin(data: st.DataObject) -> None:
+    shape = data.draw(shapes, label="shape")
+    axis = data.draw(axes(len(shape)), label="axis")
+    keepdims = data.draw(st.booleans(), label="keepdims")
+    x = data.draw(_distinct(shape), label="x")
+    check(lambda m, v: m.amax(v, axis=axis, keepdims=keepdims), [x])
+    check(lambda m, v: m.amin(v, axis=axis, keepdims=keepdims), [x])
+
+
+def _nan_oracle(name: str) -> Case:
+    def f(m: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+        if m is anp or m is np:
+            return getattr(m, name)(x, axis=axis, keepdims=keepdims)
+        mask = np.isnan(_val(x))
+        total = m.sum(m.where(mask, 0.0, x), axis=axis, keepdims=keepdims)
+        if name == "nansum":
+            return total
+        return total / np.sum(~mask, axis=axis, keepdims=keepdims)
+
+    return f
+
+
+@settings(max_examples=20)
+@given(data=st.data())
+def test_nansum_nanmean(data: st.DataObject) -> None:
+    shape = data.draw(shapes, label="shape")
+    axis = data.draw(axes(len(shape)), label="axis")
+    keepdims = data.draw(st.booleans(), label="keepdims")
+    x = data.draw(_array(shape), label="x")
+    holes = data.draw(st.lists(st.booleans(), min_size=x.size, max_size=x.size), label="nan")
+    x = np.where(np.array(holes, dtype=bool).reshape(shape), np.nan, x)
+    if np.any(np.all(np.isnan(x), axis=axis)):
+        return  # a slice of NaNs only: nanmean is nan
+    for name in ["nansum", "nanmean"]:
+        f = _nan_oracle(name)
+        check(lambda m, v, f=f: f(m, v, axis, keepdims), [x])
+
+
+# ----- average -----
+
+
+@settings(max_examples=25)
+@given(data=st.data())
+def test_average(data: st.DataObject) -> None:
+    shape = data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple), "shape")
+    nd = len(shape)
+    axis = data.draw(axes(nd), label="axis")
+    keepdims = data.draw(st.booleans(), label="keepdims")
+    x = data.draw(_array(shape), label="x")
+    check(
+        lambda m, v: m.average(v, axis=axis, keepdims=keepdims),
+        [x],
+        oracle=lambda m, v: m.mean(v, axis=axis, keepdims=keepdims),
+    )
+    # weights of a's shape, or of a's shape along axis (in axis's order)
+    along = axis is not None and data.draw(st.booleans(), label="along")
+    ax = () if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    wshape = tuple(shape[a] for a in ax) if along else shape
+    w = data.draw(_array(wshape, 0.5, 2.0), label="w")
+
+    def weighted(m: Any, v: Any, wt: Any) -> Any:
+        if m is anp or m is np:
+            return m.average(v, axis=axis, weights=wt, keepdims=keepdims)
+        if along:
+            pos = [a % nd for a in ax]
+            order = sorted(range(len(pos)), key=lambda i: pos[i])
+            wt = m.reshape(
+                m.transpose(wt, order) if len(order) > 1 else wt,
+                [shape[k] if k in pos else 1 for k in range(nd)],
+            )
+        return m.sum(v * wt, axis=axis, keepdims=keepdims) / m.sum(
+            wt * np.ones(shape), axis=axis, keepdims=keepdims
+        )
+
+    check(weighted, [x, w], oracle=weighted)
+    # returned=True: (average, sum of weights broadcast to the average's shape)
+    for weights in [None, w]:
+        ours = _on_bvars(
+            lambda v, wt: anp.average(v, axis=axis, weights=wt, returned=True, keepdims=keepdims),
+            x,
+            weights,
+        )
+        theirs = np_average(x, axis=axis, weights=weights, returned=True, keepdims=keepdims)
+        for a, b in zip(ours, theirs, strict=True):
+            assert np.shape(a) == np.shape(b)
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+
+    def total(m: Any, v: Any, wt: Any) -> Any:
+        avg, scl = m.average(v, axis=axis, weights=wt, returned=True, keepdims=keepdims)
+        return m.sum(avg * scl)
+
+    gv, gw = ad.grad(lambda v, wt: total(anp, v, wt), argnums=(0, 1))(x, w)
+    np.testing.assert_allclose(gv, _fd(lambda *v: total(np, *v), [x, w], 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gw, _fd(lambda *v: total(np, *v), [x, w], 1), rtol=1e-5, atol=1e-6)
+
+
+def test_average_errors_as_numpy() -> None:
+    x = np.ones((2, 3))
+
+    def run(**kw: Any) -> Any:
+        return ad.grad(lambda v: anp.sum(anp.average(v, **kw)))(x)
+
+    with pytest.raises(TypeError, match="Axis must be specified"):
+        run(weights=np.ones(3))
+    with pytest.raises(ValueError, match="Shape of weights"):
+        run(axis=0, weights=np.ones(3))
+    with pytest.raises(ZeroDivisionError):
+        run(axis=1, weights=np.array([1.0, -1.0, 0.0]))
+    with pytest.raises(TypeError, match="Axis must be specified"):
+        np.average(x, weights=np.ones(3))
