@@ -1282,9 +1282,9 @@ def _einsum_explicit(spec: str, shapes: Sequence[tuple[int, ...]]) -> str:
     ins, arrow, out = spec.partition("->")
     terms = ins.split(",")
     if len(terms) != len(shapes):
-        msg = "more operands provided to einstein sum function than specified in the subscripts string"
-        if len(terms) > len(shapes):
-            msg = "fewer operands provided to einstein sum function than specified in the subscripts string"
+        # (numpy's messages, which say "more" for too few operands and "fewer" for too many)
+        which = "more" if len(terms) > len(shapes) else "fewer"
+        msg = f"{which} operands provided to einstein sum function than specified in the subscripts string"
         raise ValueError(msg)
     free = iter([c for c in _LETTERS if c not in spec])
 
@@ -1305,9 +1305,14 @@ def _einsum_explicit(spec: str, shapes: Sequence[tuple[int, ...]]) -> str:
             pre, _, post = t.partition("...")
             k = len(s) - len(pre) - len(post)
             t = pre + (ell[n_ell - k :] if k > 0 else "") + post
-        if len(t) != len(s):
-            much = "too many" if len(t) > len(s) else "too few"
-            msg = f"einstein sum subscripts string contains {much} subscripts for operand {i}"
+        if len(t) > len(s):
+            msg = f"einstein sum subscripts string contains too many subscripts for operand {i}"
+            raise ValueError(msg)
+        if len(t) < len(s):
+            msg = (
+                "operand has more dimensions than subscripts given in einstein sum, but no "
+                "'...' ellipsis provided to broadcast the extra dimensions."
+            )
             raise ValueError(msg)
         labels.append(list(t))
     if arrow:
@@ -1319,8 +1324,13 @@ def _einsum_explicit(spec: str, shapes: Sequence[tuple[int, ...]]) -> str:
             raise ValueError(msg)
         out = out.replace("...", ell)
         for c in out:
-            if out.count(c) > 1 or not builtins.any(c in t for t in labels):
-                msg = f"einstein sum subscripts string included output subscript {c!r} which never appeared in an input or appeared twice"
+            if out.count(c) > 1:
+                msg = (
+                    f"einstein sum subscripts string includes output subscript {c!r} multiple times"
+                )
+                raise ValueError(msg)
+            if not builtins.any(c in t for t in labels):
+                msg = f"einstein sum subscripts string included output subscript {c!r} which never appeared in an input"
                 raise ValueError(msg)
     else:
         flat = [c for t in labels for c in t]
