@@ -854,6 +854,11 @@ def _any_bvar(*xs: Any) -> bool:
     return builtins.any(type(x) is BVar for x in xs)
 
 
+def _arr(x: Any) -> Any:
+    """A BVar as it is, anything else (a list, a float) as a numpy array."""
+    return x if type(x) is BVar else np.asarray(x)
+
+
 def _axis_index(axis: Any, nd: int) -> int:
     """One axis, checked as numpy checks it, as a negative index."""
     if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
@@ -1180,6 +1185,7 @@ def average(
     With ``returned=True``, ``(average, sum of weights)``."""
     if not _any_bvar(a, weights):
         return _np_average(a, axis=axis, weights=weights, returned=returned, keepdims=keepdims)
+    a = _arr(a)
     nd = _ndim(a)
     neg = _axis_tuple(axis, nd)
     axes: Any = None if neg is None else tuple(k + nd for k in neg)
@@ -1187,7 +1193,7 @@ def average(
         avg = mean(a, axis=axes, keepdims=keepdims)
         scl: Any = np.float64(int(np.prod(_shape(a))) / int(np.prod(_shape(avg))))
     else:
-        w: Any = weights if type(weights) is BVar else np.asarray(weights)
+        w: Any = _arr(weights)
         sa, sw = _shape(a), _shape(w)
         if sa != sw:
             if axes is None:
@@ -1264,8 +1270,16 @@ def _einsum_args(operands: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     args = list(operands)
     out = args.pop() if len(args) % 2 else None
 
+    def letter(s: Any) -> str:
+        if s is Ellipsis:
+            return "..."
+        if not 0 <= int(s) < len(_LETTERS):
+            msg = f"subscript is not within the valid range [0, {len(_LETTERS)})"
+            raise ValueError(msg)
+        return _LETTERS[int(s)]
+
     def letters(sub: Any) -> str:
-        return "".join("..." if s is Ellipsis else _LETTERS[int(s)] for s in sub)
+        return "".join(letter(s) for s in sub)
 
     spec = ",".join(letters(s) for s in args[1::2])
     return (spec if out is None else f"{spec}->{letters(out)}"), tuple(args[0::2])
@@ -1465,6 +1479,7 @@ def kron(a: Any, b: Any) -> Any:
     leading 1s), differentiable through :func:`einsum`."""
     if not _any_bvar(a, b):
         return np.kron(a, b)
+    a, b = _arr(a), _arr(b)
     sa, sb = _shape(a), _shape(b)
     nd = builtins.max(len(sa), len(sb))
     pa = (1,) * (nd - len(sa)) + sa
@@ -1486,6 +1501,7 @@ def cross(
     3-vectors (numpy deprecates 2-vectors)."""
     if not _any_bvar(a, b):
         return np.cross(a, b, axisa, axisb, axisc, axis)
+    a, b = _arr(a), _arr(b)
     if axis is not None:
         axisa = axisb = axisc = axis
     am = _moveaxis(a, _axis_index(axisa, _ndim(a)), -1)

@@ -844,3 +844,37 @@ def test_keywords_on_bvars() -> None:
         )
 
     check(f, [x], oracle=oracle)
+
+
+def test_plain_lists_beside_bvars() -> None:
+    # a plain operand may be a list, as for numpy
+    x = np.array([[0.3, -1.25, 2.0], [1.1, 0.45, -0.6]])
+    w = [1.0, 2.0, 0.5]
+
+    def f(m: Any, v: Any) -> Any:
+        return (
+            m.cross(w, v)
+            + m.kron([[1.0], [2.0]], v[:1]) * m.average(w, weights=v[0] * v[0] + 1.0)
+            + m.einsum("i,ji->ji", w, v)
+            + m.tensordot(v, [[1.0, 0.0, 2.0]] * 3, axes=1)
+            + m.diff(v, prepend=[[0.5], [1.5]])
+        )
+
+    def oracle(m: Any, v: Any) -> Any:
+        if m is np:
+            return f(np, v)
+        w2 = np.array(w)
+        return (
+            m.cross(w2 * np.ones((2, 3)), v)
+            + np.array([[1.0], [2.0]])
+            * v[:1]
+            * m.sum(w2 * (v[0] * v[0] + 1.0))
+            / m.sum(v[0] * v[0] + 1.0)
+            + w2 * v
+            + m.dot(v, np.array([[1.0, 0.0, 2.0]] * 3))
+            + m.diff(m.concatenate([np.array([[0.5], [1.5]]), v], axis=1))
+        )
+
+    check(f, [x], oracle=oracle)
+    with pytest.raises(ValueError, match="valid range"):
+        ad.grad(lambda v: anp.sum(anp.einsum(v, [0, -1])))(x)
