@@ -31,7 +31,11 @@ __all__ = [
     "abs",
     "absolute",
     "add",
+    "all",
+    "amax",
+    "amin",
     "angle",
+    "any",
     "append",
     "arange",
     "arccos",
@@ -41,16 +45,22 @@ __all__ = [
     "arctan",
     "arctan2",
     "arctanh",
+    "argmax",
+    "argmin",
+    "argsort",
+    "argwhere",
     "array",
     "array_split",
     "asarray",
     "atleast_1d",
     "atleast_2d",
     "atleast_3d",
+    "average",
     "bool_",
     "broadcast_to",
     "c_",
     "cbrt",
+    "ceil",
     "clip",
     "column_stack",
     "complex64",
@@ -61,16 +71,22 @@ __all__ = [
     "copysign",
     "cos",
     "cosh",
+    "count_nonzero",
+    "cross",
+    "cumprod",
+    "cumsum",
     "deg2rad",
     "degrees",
     "diag",
     "diagonal",
+    "diff",
     "divide",
     "dot",
     "dsplit",
     "dstack",
     "dtype",
     "e",
+    "einsum",
     "empty",
     "empty_like",
     "euler_gamma",
@@ -87,6 +103,7 @@ __all__ = [
     "float16",
     "float32",
     "float64",
+    "floor",
     "floor_divide",
     "fmax",
     "fmin",
@@ -100,10 +117,15 @@ __all__ = [
     "iinfo",
     "imag",
     "inf",
+    "inner",
     "int8",
     "int16",
     "int32",
     "int64",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "kron",
     "linspace",
     "log",
     "log1p",
@@ -126,14 +148,18 @@ __all__ = [
     "multiply",
     "nan",
     "nan_to_num",
+    "nanmean",
+    "nansum",
     "ndarray",
     "ndim",
     "negative",
     "newaxis",
+    "nonzero",
     "ones",
     "ones_like",
     "outer",
     "pad",
+    "partition",
     "pi",
     "power",
     "prod",
@@ -148,10 +174,13 @@ __all__ = [
     "remainder",
     "repeat",
     "reshape",
+    "rint",
     "roll",
     "rollaxis",
     "rot90",
+    "round",
     "row_stack",
+    "searchsorted",
     "shape",
     "sigmoid",
     "sign",
@@ -160,11 +189,13 @@ __all__ = [
     "sinh",
     "size",
     "softmax",
+    "sort",
     "split",
     "sqrt",
     "square",
     "squeeze",
     "stack",
+    "std",
     "subtract",
     "sum",
     "swapaxes",
@@ -172,14 +203,17 @@ __all__ = [
     "take_index",
     "tan",
     "tanh",
+    "tensordot",
     "tile",
     "trace",
     "transpose",
     "tril",
     "triu",
     "true_divide",
+    "trunc",
     "uint8",
     "unbroadcast",
+    "var",
     "vsplit",
     "vstack",
     "where",
@@ -1012,10 +1046,17 @@ matmul = lift2("matmul", np.matmul, _matmul_vjp_a, _matmul_vjp_b)
 
 
 def dot(x: Any, y: Any, /) -> Any:
-    """``numpy.dot`` for scalars, vectors and matrices (``matmul`` for 1-D and 2-D)."""
-    if _ndim(x) == 0 or _ndim(y) == 0:
+    """``numpy.dot``: a product with a scalar, ``matmul`` for vectors and matrices, and for
+    N-d operands the sum over the last axis of ``x`` and the second-to-last of ``y`` (the
+    last if ``y`` is 1-D), as numpy (which differs from ``matmul`` there)."""
+    nx, ny = _ndim(x), _ndim(y)
+    if nx == 0 or ny == 0:
         return x * y
-    return matmul(x, y)
+    if type(x) is not BVar and type(y) is not BVar:
+        return np.dot(x, y)
+    if nx <= 2 and ny <= 2:
+        return matmul(x, y)
+    return tensordot(x, y, ([nx - 1], [builtins.max(ny - 2, 0)]))
 
 
 def outer(x: Any, y: Any, /) -> Any:
@@ -1898,3 +1939,697 @@ def _ndmin(x: Any, ndmin: int, trans1d: int) -> Any:
 
 r_ = _Concatenator(np.r_, 0, 1, -1)
 c_ = _Concatenator(np.c_, -1, 2, 0)
+
+
+# ----- reductions, scans and products (issue 14) -----
+#
+# Conventions of this section. Axes stored in a primitive's keywords are negative, so that
+# leading batch dimensions on a cotangent do not shift them. numpy keywords that mean
+# nothing on a BVar (``out``, ``dtype``) are accepted, passed to numpy on plain values, and
+# must be left unset on BVars. Functions whose derivative is zero almost everywhere or
+# whose result is an integer or a boolean (argmax, floor, isnan, ...) unwrap their BVar
+# arguments and return numpy's plain result: a constant, invisible to the tape, exactly
+# as ``sign`` above.
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class _Unset:
+    """The default of a keyword numpy distinguishes from every value (``diff``'s
+    ``prepend``/``append``)."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+_UNSET: Any = _Unset()
+
+
+def _unsupported(name: str, **kw: Any) -> None:
+    for k, v in kw.items():
+        if v is not None:
+            msg = f"{name}: {k}= is not supported on BVars (leave it None)"
+            raise TypeError(msg)
+
+
+def _any_bvar(*xs: Any) -> bool:
+    return builtins.any(type(x) is BVar for x in xs)
+
+
+def _arr(x: Any) -> Any:
+    """A BVar as it is, anything else (a list, a float) as a numpy array."""
+    return x if type(x) is BVar else np.asarray(x)
+
+
+def _red_axis(axis: Any, nd: int) -> int:
+    """One axis, checked as numpy checks it, as a negative index."""
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+        msg = f"'{type(axis).__name__}' object cannot be interpreted as an integer"
+        raise TypeError(msg)
+    a = int(axis)
+    if not -nd <= a < nd:
+        raise np.exceptions.AxisError(a, nd)
+    return a - nd if a >= 0 else a
+
+
+def _red_axes(axis: Any, nd: int) -> tuple[int, ...] | None:
+    """``axis`` (None, an int or a sequence) checked as numpy does, as negative indices."""
+    if axis is None:
+        return None
+    axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+    out = tuple(_red_axis(a, nd) for a in axes)
+    if len(set(out)) != len(out):
+        msg = "repeated axis"
+        raise ValueError(msg)
+    return out
+
+
+def _moveaxis(x: Any, src: int, dst: int) -> Any:
+    """``numpy.moveaxis`` for one axis, as a transpose (``src``/``dst`` may be negative, and
+    are then counted from the end: batch-safe)."""
+    nd = _ndim(x)
+    s, d = src % nd, dst % nd
+    if s == d:
+        return x
+    perm = [i for i in range(nd) if i != s]
+    perm.insert(d, s)
+    return transpose(x, perm)
+
+
+def _along(perm: NDArray[np.intp], axis: int) -> tuple[NDArray[np.intp], ...]:
+    """The index that ``take_along_axis(x, perm, axis)`` is: ``x[_along(perm, axis)]``."""
+    nd = perm.ndim
+    a = axis % nd
+    return tuple(
+        perm
+        if k == a
+        else np.arange(s, dtype=np.intp).reshape((1,) * k + (s,) + (1,) * (nd - k - 1))
+        for k, s in enumerate(perm.shape)
+    )
+
+
+def _flip_fwd(x: Any, *, axis: int) -> Any:
+    # a copy, not numpy's view: cotangents may be handed to users, who may write to them
+    return np.flip(x, axis).copy()
+
+
+_FLIP_AXES = _prim("flip", _flip_fwd, (lambda g, ans, x, *, axis: _flip(g, axis),))
+
+
+def _flip(x: Any, axis: int) -> Any:
+    return lift(_FLIP_AXES, (x,), {"axis": axis})
+
+
+# -- variance and standard deviation --
+
+
+def _var_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, ddof: float, keepdims: bool) -> Any:
+    d = x - mean(x, axis=_axes(axis, _ndim(x)), keepdims=True)
+    with np.errstate(divide="ignore"):
+        # ddof == n: numpy's forward already warned and gave inf/nan
+        scale = np.float64(2.0) / (_count(x, axis) - ddof)
+    return _expand_back(g, x, axis, keepdims) * (d * scale)
+
+
+def _std_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, ddof: float, keepdims: bool) -> Any:
+    n = _count(x, axis)
+    ge = _expand_back(g, x, axis, keepdims)
+    if n <= 1:
+        # one element per group: the deviation, hence std, is 0 for every x
+        return ge * 0.0
+    d = x - mean(x, axis=_axes(axis, _ndim(x)), keepdims=True)
+    return ge * d / (_keep(ans, x, axis, keepdims) * (n - ddof))
+
+
+_VAR = _prim(
+    "var",
+    lambda x, *, axis, ddof, keepdims: np.var(x, axis=axis, ddof=ddof, keepdims=keepdims),
+    (_var_vjp,),
+)
+_STD = _prim(
+    "std",
+    lambda x, *, axis, ddof, keepdims: np.std(x, axis=axis, ddof=ddof, keepdims=keepdims),
+    (_std_vjp,),
+)
+
+
+def _moment(
+    prim: Prim,
+    fwd: Callable[..., Any],
+    a: Any,
+    axis: Axis,
+    dtype: Any,
+    out: Any,
+    ddof: float,
+    keepdims: bool,
+    correction: float | None,
+) -> Any:
+    if type(a) is not BVar:
+        kw: dict[str, Any] = {} if correction is None else {"correction": correction}
+        return fwd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
+    _unsupported(prim.name, dtype=dtype, out=out)
+    if correction is not None:
+        if ddof != 0:
+            msg = "ddof and correction can't be provided simultaneously."
+            raise ValueError(msg)
+        ddof = correction
+    kw = {"axis": _red_axes(axis, _ndim(a)), "ddof": ddof, "keepdims": keepdims}
+    return lift(prim, (a,), kw)
+
+
+def var(
+    a: Any,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    *,
+    correction: float | None = None,
+) -> Any:
+    """``numpy.var``: the variance over ``axis`` with ``ddof`` (or ``correction``) degrees
+    of freedom removed, differentiable on BVars.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> import numpy as np
+        >>> ad.grad(lambda x: var(x, ddof=1))(np.array([1.0, 2.0, 3.0]))
+        array([-1.,  0.,  1.])
+    """
+    return _moment(_VAR, np.var, a, axis, dtype, out, ddof, keepdims, correction)
+
+
+def std(
+    a: Any,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    *,
+    correction: float | None = None,
+) -> Any:
+    """``numpy.std``: the square root of :func:`var` (same keywords), differentiable on
+    BVars. Where every element of a group is equal the derivative is undefined (nan), as
+    for ``sqrt`` at 0; a group of one element has derivative 0."""
+    return _moment(_STD, np.std, a, axis, dtype, out, ddof, keepdims, correction)
+
+
+# -- cumulative sum and product --
+
+
+def _rev_cumsum(g: Any, axis: int) -> Any:
+    """``out[i] = sum(g[j] for j >= i)`` along ``axis`` (negative): the adjoint of cumsum."""
+    return _flip(cumsum(_flip(g, axis), axis=axis), axis)
+
+
+_CUMSUM = _prim(
+    "cumsum",
+    lambda x, *, axis: np.cumsum(x, axis=axis),
+    (lambda g, ans, x, *, axis: _rev_cumsum(g, axis),),
+)
+
+
+def _cumprod_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    if np.all(plain(x) != 0):
+        # d ans[i] / d x[k] = ans[i] / x[k] for i >= k
+        return _rev_cumsum(g * ans, axis) / x
+    # ans / x is 0/0 at a zero: for each k, the cumulative product of x with x[k] set to
+    # 1 (O(n^2), exact at every order, no division; only when x holds a zero)
+    n = _shape(x)[axis]
+    xm = _moveaxis(x, axis, -1)
+    others = cumprod(where(np.eye(n, dtype=bool), 1.0, expand_dims(xm, -2)), axis=-1)
+    upper = np.triu(np.ones((n, n)))  # [k, i]: i >= k
+    gm = expand_dims(_moveaxis(g, axis, -1), -2)
+    return _moveaxis(sum(others * upper * gm, axis=-1), -1, axis)
+
+
+_CUMPROD = _prim("cumprod", lambda x, *, axis: np.cumprod(x, axis=axis), (_cumprod_vjp,))
+
+
+def _scan(prim: Prim, fwd: Callable[..., Any], a: Any, axis: Any, dtype: Any, out: Any) -> Any:
+    if type(a) is not BVar:
+        return fwd(a, axis=axis, dtype=dtype, out=out)
+    _unsupported(prim.name, dtype=dtype, out=out)
+    if axis is None:
+        # numpy flattens
+        return lift(prim, (ravel(a),), {"axis": -1})
+    return lift(prim, (a,), {"axis": _red_axis(axis, _ndim(a))})
+
+
+def cumsum(a: Any, axis: int | None = None, dtype: Any = None, out: Any = None) -> Any:
+    """``numpy.cumsum`` along ``axis`` (of the flattened array when ``axis`` is None),
+    differentiable on BVars."""
+    return _scan(_CUMSUM, np.cumsum, a, axis, dtype, out)
+
+
+def cumprod(a: Any, axis: int | None = None, dtype: Any = None, out: Any = None) -> Any:
+    """``numpy.cumprod`` along ``axis`` (of the flattened array when ``axis`` is None),
+    differentiable on BVars, zeros included."""
+    return _scan(_CUMPROD, np.cumprod, a, axis, dtype, out)
+
+
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _UNSET, append: Any = _UNSET) -> Any:
+    """``numpy.diff``: the ``n``-th forward difference along ``axis``, with optional values
+    to ``prepend``/``append`` first (all differentiable on BVars)."""
+    if not _any_bvar(a, prepend, append):
+        kw = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not _UNSET}
+        return np.diff(a, n=n, axis=axis, **kw)
+    if n == 0:
+        return a
+    if n < 0:
+        msg = f"order must be non-negative but got {n!r}"
+        raise ValueError(msg)
+    nd = _ndim(a)
+    if nd == 0:
+        msg = "diff requires input that is at least one dimensional"
+        raise ValueError(msg)
+    ax = _red_axis(axis, nd)
+    parts = []
+    for v in (prepend, a, append):
+        if v is _UNSET:
+            continue
+        if v is not a and _ndim(v) == 0:
+            shp = list(_shape(a))
+            shp[ax] = 1
+            v = broadcast_to(v, tuple(shp))
+        parts.append(v)
+    if len(parts) > 1:
+        a = concatenate(parts, axis=ax)
+    rest = (slice(None),) * (-ax - 1)
+    for _ in range(n):
+        a = take_index(a, (Ellipsis, slice(1, None), *rest)) - take_index(
+            a, (Ellipsis, slice(None, -1), *rest)
+        )
+    return a
+
+
+# -- sorting: the gradient goes back through the permutation --
+
+
+def sort(
+    a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, *, stable: Any = None
+) -> Any:
+    """``numpy.sort`` (of the flattened array when ``axis`` is None). On a BVar it is
+    ``a`` indexed by ``argsort``, so the gradient is scattered back through the
+    permutation (ties, where sorting is not differentiable, get one of the one-sided
+    derivatives)."""
+    if type(a) is not BVar:
+        return np.sort(a, axis=axis, kind=kind, order=order, stable=stable)
+    if axis is None:
+        a, axis = ravel(a), -1
+    ax = _red_axis(axis, _ndim(a))
+    perm = np.argsort(plain(a), axis=ax, kind=kind, order=order, stable=stable)
+    return take_index(a, _along(perm, ax))
+
+
+# numpy's stubs only know literal keywords; these take them from a variable
+_np_partition: Callable[..., Any] = np.partition
+_np_argpartition: Callable[..., Any] = np.argpartition
+_np_average: Callable[..., Any] = np.average
+
+
+def partition(
+    a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect", order: Any = None
+) -> Any:
+    """``numpy.partition`` (of the flattened array when ``axis`` is None). On a BVar it is
+    ``a`` indexed by ``argpartition``: the gradient goes back through that permutation."""
+    if type(a) is not BVar:
+        return _np_partition(a, kth, axis=axis, kind=kind, order=order)
+    if axis is None:
+        a, axis = ravel(a), -1
+    ax = _red_axis(axis, _ndim(a))
+    perm = _np_argpartition(plain(a), kth, axis=ax, kind=kind, order=order)
+    return take_index(a, _along(perm, ax))
+
+
+# -- aliases and nan-aware reductions --
+
+amax = max
+amin = min
+
+
+def nansum(
+    a: Any, axis: Axis = None, dtype: Any = None, out: Any = None, keepdims: bool = False
+) -> Any:
+    """``numpy.nansum``: the sum treating NaNs as zero; NaN entries get gradient 0."""
+    if type(a) is not BVar:
+        return np.nansum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
+    _unsupported("nansum", dtype=dtype, out=out)
+    axes = _red_axes(axis, _ndim(a))
+    return sum(where(np.isnan(plain(a)), 0.0, a), axis=axes, keepdims=keepdims)
+
+
+def nanmean(
+    a: Any, axis: Axis = None, dtype: Any = None, out: Any = None, keepdims: bool = False
+) -> Any:
+    """``numpy.nanmean``: the mean of the non-NaN entries; NaN entries get gradient 0. (A
+    slice of NaNs only gives NaN, with numpy's division warning rather than its "Mean of
+    empty slice" one.)"""
+    if type(a) is not BVar:
+        return np.nanmean(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
+    _unsupported("nanmean", dtype=dtype, out=out)
+    axes = _red_axes(axis, _ndim(a))
+    count = np.sum(~np.isnan(plain(a)), axis=axes, keepdims=keepdims).astype(np.float64)
+    return nansum(a, axis=axes, keepdims=keepdims) / count
+
+
+def average(
+    a: Any,
+    axis: Axis = None,
+    weights: Any = None,
+    returned: bool = False,
+    *,
+    keepdims: bool = False,
+) -> Any:
+    """``numpy.average``: the mean over ``axis`` weighted by ``weights`` (the shape of ``a``,
+    or the shape of ``a`` along ``axis``); both ``a`` and ``weights`` are differentiable.
+    With ``returned=True``, ``(average, sum of weights)``."""
+    if not _any_bvar(a, weights):
+        return _np_average(a, axis=axis, weights=weights, returned=returned, keepdims=keepdims)
+    a = _arr(a)
+    nd = _ndim(a)
+    neg = _red_axes(axis, nd)
+    axes: Any = None if neg is None else tuple(k + nd for k in neg)
+    if weights is None:
+        avg = mean(a, axis=axes, keepdims=keepdims)
+        scl: Any = np.float64(int(np.prod(_shape(a))) / int(np.prod(_shape(avg))))
+    else:
+        w: Any = _arr(weights)
+        sa, sw = _shape(a), _shape(w)
+        if sa != sw:
+            if axes is None:
+                msg = "Axis must be specified when shapes of a and weights differ."
+                raise TypeError(msg)
+            if sw != tuple(sa[k] for k in axes):
+                msg = "Shape of weights must be consistent with shape of a along specified axis."
+                raise ValueError(msg)
+            w = transpose(w, [int(i) for i in np.argsort(axes)])
+            w = reshape(w, tuple(s if k in axes else 1 for k, s in enumerate(sa)))
+        scl = sum(w, axis=axes, keepdims=keepdims)
+        if np.any(plain(scl) == 0.0):
+            msg = "Weights sum to zero, can't be normalized"
+            raise ZeroDivisionError(msg)
+        avg = sum(a * w, axis=axes, keepdims=keepdims) / scl
+    if not returned:
+        return avg
+    if _shape(scl) != _shape(avg):
+        scl = _broadcast_copy(scl, _shape(avg))
+    return avg, scl
+
+
+# -- no gradient: integer or boolean results, or a derivative that is zero almost
+#    everywhere. BVars are unwrapped and numpy's plain result returned, so the result is a
+#    constant to every tape (a zero cotangent would only cost work downstream). --
+
+
+def _no_grad(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def f(*args: Any, **kwargs: Any) -> Any:
+        return fn(*[plain(v) for v in args], **{k: plain(v) for k, v in kwargs.items()})
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = (
+        f"``numpy.{name}`` (same arguments) on the plain values of BVar arguments: it has "
+        "no gradient, so the result is a plain value."
+    )
+    f.__wrapped__ = fn  # type: ignore[attr-defined]  # inspect.signature shows numpy's
+    return f
+
+
+argmax = _no_grad(np.argmax, "argmax")
+argmin = _no_grad(np.argmin, "argmin")
+argsort = _no_grad(np.argsort, "argsort")
+argwhere = _no_grad(np.argwhere, "argwhere")
+nonzero = _no_grad(np.nonzero, "nonzero")
+searchsorted = _no_grad(np.searchsorted, "searchsorted")
+count_nonzero = _no_grad(np.count_nonzero, "count_nonzero")
+isnan = _no_grad(np.isnan, "isnan")
+isinf = _no_grad(np.isinf, "isinf")
+isfinite = _no_grad(np.isfinite, "isfinite")
+all = _no_grad(np.all, "all")
+any = _no_grad(np.any, "any")
+# Piecewise constant: the derivative is 0 wherever it exists, so, as for sign, the rounded
+# value of a BVar is a plain array. (A BVar with a zero gradient would be as correct and
+# only cost recording; a plain value also says plainly that nothing flows through it.)
+floor = _no_grad(np.floor, "floor")
+ceil = _no_grad(np.ceil, "ceil")
+round = _no_grad(np.round, "round")
+rint = _no_grad(np.rint, "rint")
+trunc = _no_grad(np.trunc, "trunc")
+
+
+# -- einsum and the products built on it --
+
+
+def _einsum_args(operands: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """The subscripts string and the arrays, from either of numpy's calling conventions
+    (``einsum("ij,jk", a, b)`` or ``einsum(a, [0, 1], b, [1, 2], [0, 2])``)."""
+    if not operands:
+        msg = "No input operands"
+        raise ValueError(msg)
+    if isinstance(operands[0], str):
+        return operands[0].replace(" ", ""), operands[1:]
+    args = list(operands)
+    out = args.pop() if len(args) % 2 else None
+
+    def letter(s: Any) -> str:
+        if s is Ellipsis:
+            return "..."
+        if not 0 <= int(s) < len(_LETTERS):
+            msg = f"subscript is not within the valid range [0, {len(_LETTERS)})"
+            raise ValueError(msg)
+        return _LETTERS[int(s)]
+
+    def letters(sub: Any) -> str:
+        return "".join(letter(s) for s in sub)
+
+    spec = ",".join(letters(s) for s in args[1::2])
+    return (spec if out is None else f"{spec}->{letters(out)}"), tuple(args[0::2])
+
+
+def _einsum_explicit(spec: str, shapes: Sequence[tuple[int, ...]]) -> str:
+    """``spec`` with an explicit output and no ellipsis, every label naming one size.
+
+    Ellipses become fresh labels (aligned to the right, as numpy broadcasts them), the
+    implicit output is numpy's (ellipsis dims, then the labels used once, sorted), and an
+    axis of size 1 broadcast against a larger one gets a label of its own (summed away,
+    which for size 1 changes nothing): then each operand's VJP is one einsum without
+    broadcasting."""
+    ins, arrow, out = spec.partition("->")
+    terms = ins.split(",")
+    if len(terms) != len(shapes):
+        # (numpy's messages, which say "more" for too few operands and "fewer" for too many)
+        which = "more" if len(terms) > len(shapes) else "fewer"
+        msg = f"{which} operands provided to einstein sum function than specified in the subscripts string"
+        raise ValueError(msg)
+    free = iter([c for c in _LETTERS if c not in spec])
+
+    def fresh() -> str:
+        c = next(free, None)
+        if c is None:
+            msg = "too many subscripts in einsum"
+            raise ValueError(msg)
+        return c
+
+    n_ell = builtins.max(
+        [len(s) - len(t) + 3 for t, s in zip(terms, shapes, strict=True) if "..." in t] or [0]
+    )
+    ell = "".join(fresh() for _ in range(n_ell))
+    labels: list[list[str]] = []
+    for i, (t, s) in enumerate(zip(terms, shapes, strict=True)):
+        if "..." in t:
+            pre, _, post = t.partition("...")
+            k = len(s) - len(pre) - len(post)
+            t = pre + (ell[n_ell - k :] if k > 0 else "") + post
+        if len(t) > len(s):
+            msg = f"einstein sum subscripts string contains too many subscripts for operand {i}"
+            raise ValueError(msg)
+        if len(t) < len(s):
+            msg = (
+                "operand has more dimensions than subscripts given in einstein sum, but no "
+                "'...' ellipsis provided to broadcast the extra dimensions."
+            )
+            raise ValueError(msg)
+        labels.append(list(t))
+    if arrow:
+        if "..." not in out and n_ell and builtins.any("..." in t for t in terms):
+            msg = (
+                "output has more dimensions than subscripts given in einstein sum, but no "
+                "'...' ellipsis provided to broadcast the extra dimensions."
+            )
+            raise ValueError(msg)
+        out = out.replace("...", ell)
+        for c in out:
+            if out.count(c) > 1:
+                msg = (
+                    f"einstein sum subscripts string includes output subscript {c!r} multiple times"
+                )
+                raise ValueError(msg)
+            if not builtins.any(c in t for t in labels):
+                msg = f"einstein sum subscripts string included output subscript {c!r} which never appeared in an input"
+                raise ValueError(msg)
+    else:
+        flat = [c for t in labels for c in t]
+        out = ell + "".join(sorted(c for c in set(flat) if flat.count(c) == 1 and c not in ell))
+    size: dict[str, int] = {}
+    for lab, s in zip(labels, shapes, strict=True):
+        for c, d in zip(lab, s, strict=True):
+            size[c] = builtins.max(size.get(c, 1), d)
+    for lab, s in zip(labels, shapes, strict=True):
+        for j, (c, d) in enumerate(zip(lab, s, strict=True)):
+            if d == 1 and size[c] != 1:
+                lab[j] = fresh()
+    return ",".join("".join(lab) for lab in labels) + "->" + out
+
+
+def _einsum_vjp(i: int, g: Any, ans: Any, *ops: Any, spec: str, optimize: Any) -> Any:
+    # The cotangent of operand i is the einsum of g with the other operands, onto operand
+    # i's labels; "..." carries g's batch dims. A label repeated in operand i (a diagonal)
+    # is renamed and tied to its first occurrence by an identity; a label found nowhere
+    # else (summed in operand i alone) is broadcast back by a vector of ones.
+    ins, _, out = spec.partition("->")
+    terms = ins.split(",")
+    free = iter([c for c in _LETTERS if c not in spec])
+    shp = _shape(ops[i])
+    target: list[str] = []
+    extra_terms: list[str] = []
+    extra_ops: list[Any] = []
+    for c, d in zip(terms[i], shp, strict=True):
+        if c in target:
+            r = next(free)
+            extra_terms.append(c + r)
+            extra_ops.append(np.eye(d))
+            target.append(r)
+        else:
+            target.append(c)
+    rest = [t for j, t in enumerate(terms) if j != i]
+    seen = set(out).union(*rest, *extra_terms)
+    for c, d in zip(terms[i], shp, strict=True):
+        if c not in seen:
+            seen.add(c)
+            extra_terms.append(c)
+            extra_ops.append(np.ones(d))
+    sub = ",".join(["..." + out, *rest, *extra_terms]) + "->..." + "".join(target)
+    others = [x for j, x in enumerate(ops) if j != i]
+    return einsum(sub, g, *others, *extra_ops, optimize=optimize)
+
+
+_EINSUM = _prim(
+    "einsum",
+    lambda *ops, spec, optimize: np.einsum(spec, *ops, optimize=optimize),
+    _Each(_einsum_vjp),
+)
+
+
+def einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: Any) -> Any:
+    """``numpy.einsum`` (subscripts string or interleaved sublists, implicit or explicit
+    output, ellipses, repeated labels), differentiable in every operand: each operand's
+    VJP is another einsum.
+
+    Examples:
+        >>> import numpy as np
+        >>> import optic_ad as ad
+        >>> a, b = np.arange(6.0).reshape(2, 3), np.ones((3, 2))
+        >>> ad.grad(lambda a: sum(einsum("ij,jk->ik", a, b)))(a)
+        array([[2., 2., 2.],
+               [2., 2., 2.]])
+    """
+    if not _any_bvar(*operands):
+        return np.einsum(*operands, out=out, optimize=optimize, **kwargs)
+    _unsupported("einsum", out=out, **kwargs)
+    spec, arrays = _einsum_args(operands)
+    norm = _einsum_explicit(spec, [_shape(x) for x in arrays])
+    return lift(_EINSUM, arrays, {"spec": norm, "optimize": optimize})
+
+
+def _contract(a: Any, b: Any, ax_a: Sequence[int], ax_b: Sequence[int]) -> Any:
+    """``tensordot(a, b, (ax_a, ax_b))`` as an einsum (the axes already non-negative)."""
+    sa, sb = _shape(a), _shape(b)
+    if len(ax_a) != len(ax_b) or builtins.any(
+        sa[i] != sb[j] for i, j in zip(ax_a, ax_b, strict=True)
+    ):
+        msg = "shape-mismatch for sum"
+        raise ValueError(msg)
+    la = _LETTERS[: len(sa)]
+    extra = iter(_LETTERS[len(sa) :])
+    lb = "".join(la[ax_a[ax_b.index(j)]] if j in ax_b else next(extra) for j in range(len(sb)))
+    o = "".join(c for k, c in enumerate(la) if k not in ax_a)
+    o += "".join(c for k, c in enumerate(lb) if k not in ax_b)
+    return einsum(f"{la},{lb}->{o}", a, b)
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    """``numpy.tensordot``: sum the products over the last ``axes`` axes of ``a`` and the
+    first of ``b`` (an int), or over the axes ``axes[0]`` of ``a`` and ``axes[1]`` of ``b``
+    (a pair); differentiable through :func:`einsum`."""
+    if not _any_bvar(a, b):
+        return np.tensordot(a, b, axes)
+    na, nb = _ndim(a), _ndim(b)
+    if isinstance(axes, int | np.integer):
+        n = int(axes)
+        if not 0 <= n <= builtins.min(na, nb):
+            msg = "shape-mismatch for sum"
+            raise ValueError(msg)
+        return _contract(a, b, list(range(na - n, na)), list(range(n)))
+    xa, xb = axes
+    xa = list(xa) if isinstance(xa, tuple | list) else [xa]
+    xb = list(xb) if isinstance(xb, tuple | list) else [xb]
+    return _contract(a, b, [_red_axis(k, na) % na for k in xa], [_red_axis(k, nb) % nb for k in xb])
+
+
+def inner(a: Any, b: Any, /) -> Any:
+    """``numpy.inner``: the sum of products over the last axes (a scalar operand
+    multiplies), differentiable through :func:`einsum`."""
+    if not _any_bvar(a, b):
+        return np.inner(a, b)
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return a * b
+    sa, sb = _shape(a), _shape(b)
+    if sa[-1] != sb[-1]:
+        msg = (
+            f"shapes {sa} and {sb} not aligned: {sa[-1]} (dim {na - 1}) != {sb[-1]} (dim {nb - 1})"
+        )
+        raise ValueError(msg)
+    return _contract(a, b, [na - 1], [nb - 1])
+
+
+def kron(a: Any, b: Any) -> Any:
+    """``numpy.kron``, the Kronecker product (the operand with fewer dims is padded with
+    leading 1s), differentiable through :func:`einsum`."""
+    if not _any_bvar(a, b):
+        return np.kron(a, b)
+    a, b = _arr(a), _arr(b)
+    sa, sb = _shape(a), _shape(b)
+    nd = builtins.max(len(sa), len(sb))
+    pa = (1,) * (nd - len(sa)) + sa
+    pb = (1,) * (nd - len(sb)) + sb
+    la, lb = _LETTERS[:nd], _LETTERS[nd : 2 * nd]
+    prod_ = einsum(
+        f"{la},{lb}->{''.join(x + y for x, y in zip(la, lb, strict=True))}",
+        reshape(a, pa),
+        reshape(b, pb),
+    )
+    return reshape(prod_, tuple(x * y for x, y in zip(pa, pb, strict=True)))
+
+
+def cross(
+    a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | None = None
+) -> Any:
+    """``numpy.cross`` of 3-vectors along ``axisa``/``axisb`` (broadcast over the other
+    axes), the result's vectors along ``axisc`` (``axis`` sets all three). On BVars only
+    3-vectors (numpy deprecates 2-vectors)."""
+    if not _any_bvar(a, b):
+        return np.cross(a, b, axisa, axisb, axisc, axis)
+    a, b = _arr(a), _arr(b)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    am = _moveaxis(a, _red_axis(axisa, _ndim(a)), -1)
+    bm = _moveaxis(b, _red_axis(axisb, _ndim(b)), -1)
+    if _shape(am)[-1] != 3 or _shape(bm)[-1] != 3:
+        msg = "cross: on BVars both vectors must have 3 components"
+        raise ValueError(msg)
+    a0, a1, a2 = (take_index(am, (Ellipsis, k)) for k in range(3))
+    b0, b1, b2 = (take_index(bm, (Ellipsis, k)) for k in range(3))
+    c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    return _moveaxis(c, -1, _red_axis(axisc, _ndim(c)))

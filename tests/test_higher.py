@@ -421,6 +421,80 @@ SECOND: list[tuple[str, Case, float, float]] = [
         -1.5,
         1.5,
     ),
+    # reductions, scans and products (issue 14)
+    (
+        "var std",
+        lambda m, x: m.var(x, axis=0, ddof=1) * x + m.std(x, axis=-1, keepdims=True) * x,
+        -1.5,
+        1.5,
+    ),
+    ("cumsum", lambda m, x: m.cumsum(x**2, axis=1) * x + m.reshape(m.cumsum(x), (2, 3)), -1.5, 1.5),
+    (
+        "cumprod",
+        lambda m, x: (
+            (
+                m.cumprod(x, axis=1)
+                if m is anp
+                else m.stack([m.prod(x[:, : i + 1], axis=1) for i in range(3)], axis=1)
+            )
+            * x
+        ),
+        -1.5,
+        1.5,
+    ),
+    ("diff", lambda m, x: m.diff(x**2, axis=1) * x[:, 1:] + m.diff(x, n=2), -1.5, 1.5),
+    (
+        "sort partition",
+        lambda m, x: m.sort(m.ravel(x) ** 2) * m.partition(m.ravel(x), 2),
+        -1.5,
+        1.5,
+    ),
+    (
+        "amax amin",
+        lambda m, x: m.amax(x, axis=0) * x + m.amin(x**2, axis=1, keepdims=True),
+        -1.5,
+        1.5,
+    ),
+    (
+        "nansum nanmean",
+        lambda m, x: (
+            (m.nansum(x * x, axis=0) + m.nanmean(x**3)) * x
+            if m is anp
+            else (m.sum(x * x, axis=0) + m.mean(x**3)) * x
+        ),
+        -1.5,
+        1.5,
+    ),
+    (
+        "average",
+        lambda m, x: (
+            (
+                m.average(x, axis=1, weights=x[0] ** 2 + 1.0)
+                if m is anp
+                else m.sum(x * (x[0] ** 2 + 1.0), axis=1) / m.sum(x[0] ** 2 + 1.0)
+            )
+            * x[:, 0]
+        ),
+        -1.5,
+        1.5,
+    ),
+    (
+        "einsum",
+        lambda m, x: m.einsum("ij,kj->ik", x, x**2) @ x + m.einsum("ij,ij->j", x, m.sin(x)),
+        -1.5,
+        1.5,
+    ),
+    (
+        "tensordot inner kron cross dot",
+        lambda m, x: (
+            m.tensordot(x, x**2, axes=([0], [0])) * m.inner(x[0], x[1] ** 2)
+            + m.sum(m.kron(x, x[0]))
+            + m.cross(x[0], x[1] ** 2)[0]
+            + m.sum(m.dot(m.reshape(x, (1, 2, 3)), m.reshape(x**2, (2, 3, 1))))
+        ),
+        -1.5,
+        1.5,
+    ),
 ]
 # constructors, constants, dtypes and functions that only look at a value: no derivative
 _CONSTRUCTORS = {
@@ -462,6 +536,24 @@ _CONSTRUCTORS = {
     "finfo",
     "iinfo",
     "random",
+    # integer, boolean or piecewise-constant results: plain values, no derivative
+    "all",
+    "any",
+    "argmax",
+    "argmin",
+    "argsort",
+    "argwhere",
+    "ceil",
+    "count_nonzero",
+    "floor",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "nonzero",
+    "rint",
+    "round",
+    "searchsorted",
+    "trunc",
 }
 
 
