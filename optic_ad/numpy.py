@@ -1316,18 +1316,28 @@ def _has_bvar(xs: Sequence[Any]) -> bool:
     return builtins.any(type(x) is BVar for x in xs)
 
 
-def _axis_index(axis: int, nd: int) -> int:
-    """``axis`` as a non-negative index into ``nd`` dims (numpy's AxisError otherwise)."""
-    if not -nd <= axis < nd:
-        raise np.exceptions.AxisError(axis, nd)
-    return axis % nd
+def _neg_axis(axis: Any, nd: int) -> int:
+    """One axis, checked as numpy checks it (TypeError, AxisError), as a negative index, so
+    that leading batch dims of a cotangent do not shift it."""
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+        msg = f"'{type(axis).__name__}' object cannot be interpreted as an integer"
+        raise TypeError(msg)
+    a = int(axis)
+    if not -nd <= a < nd:
+        raise np.exceptions.AxisError(a, nd)
+    return a - nd if a >= 0 else a
 
 
-def _axis_tuple(axis: int | Sequence[int], nd: int) -> tuple[int, ...]:
-    """``axis`` (an int or a sequence) as negative axes of an ``nd``-dim array, so that
-    leading batch dims of a cotangent do not shift them."""
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
-    out = tuple(_axis_index(int(a), nd) - nd for a in axes)
+def _axis_index(axis: Any, nd: int) -> int:
+    """``axis`` as a non-negative index into ``nd`` dims (numpy's errors otherwise)."""
+    return _neg_axis(axis, nd) % nd
+
+
+def _axis_tuple(axis: Any, nd: int) -> tuple[int, ...]:
+    """``axis`` (an int or a tuple or list of them) as negative axes of an ``nd``-dim
+    array, checked as numpy does (no axis twice)."""
+    axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+    out = tuple(_neg_axis(a, nd) for a in axes)
     if len(set(out)) != len(out):
         msg = "repeated axis"
         raise ValueError(msg)
@@ -1981,27 +1991,9 @@ def _arr(x: Any) -> Any:
     return x if type(x) is BVar else np.asarray(x)
 
 
-def _red_axis(axis: Any, nd: int) -> int:
-    """One axis, checked as numpy checks it, as a negative index."""
-    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
-        msg = f"'{type(axis).__name__}' object cannot be interpreted as an integer"
-        raise TypeError(msg)
-    a = int(axis)
-    if not -nd <= a < nd:
-        raise np.exceptions.AxisError(a, nd)
-    return a - nd if a >= 0 else a
-
-
 def _red_axes(axis: Any, nd: int) -> tuple[int, ...] | None:
     """``axis`` (None, an int or a sequence) checked as numpy does, as negative indices."""
-    if axis is None:
-        return None
-    axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
-    out = tuple(_red_axis(a, nd) for a in axes)
-    if len(set(out)) != len(out):
-        msg = "repeated axis"
-        raise ValueError(msg)
-    return out
+    return None if axis is None else _axis_tuple(axis, nd)
 
 
 def _moveaxis(x: Any, src: int, dst: int) -> Any:
@@ -2174,7 +2166,7 @@ def _scan(prim: Prim, fwd: Callable[..., Any], a: Any, axis: Any, dtype: Any, ou
     if axis is None:
         # numpy flattens
         return lift(prim, (ravel(a),), {"axis": -1})
-    return lift(prim, (a,), {"axis": _red_axis(axis, _ndim(a))})
+    return lift(prim, (a,), {"axis": _neg_axis(axis, _ndim(a))})
 
 
 def cumsum(a: Any, axis: int | None = None, dtype: Any = None, out: Any = None) -> Any:
@@ -2204,7 +2196,7 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _UNSET, append: Any 
     if nd == 0:
         msg = "diff requires input that is at least one dimensional"
         raise ValueError(msg)
-    ax = _red_axis(axis, nd)
+    ax = _neg_axis(axis, nd)
     parts = []
     for v in (prepend, a, append):
         if v is _UNSET:
@@ -2238,7 +2230,7 @@ def sort(
         return np.sort(a, axis=axis, kind=kind, order=order, stable=stable)
     if axis is None:
         a, axis = ravel(a), -1
-    ax = _red_axis(axis, _ndim(a))
+    ax = _neg_axis(axis, _ndim(a))
     perm = np.argsort(plain(a), axis=ax, kind=kind, order=order, stable=stable)
     return take_index(a, _along(perm, ax))
 
@@ -2258,7 +2250,7 @@ def partition(
         return _np_partition(a, kth, axis=axis, kind=kind, order=order)
     if axis is None:
         a, axis = ravel(a), -1
-    ax = _red_axis(axis, _ndim(a))
+    ax = _neg_axis(axis, _ndim(a))
     perm = _np_argpartition(plain(a), kth, axis=ax, kind=kind, order=order)
     return take_index(a, _along(perm, ax))
 
@@ -2574,7 +2566,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
     xa, xb = axes
     xa = list(xa) if isinstance(xa, tuple | list) else [xa]
     xb = list(xb) if isinstance(xb, tuple | list) else [xb]
-    return _contract(a, b, [_red_axis(k, na) % na for k in xa], [_red_axis(k, nb) % nb for k in xb])
+    return _contract(a, b, [_neg_axis(k, na) % na for k in xa], [_neg_axis(k, nb) % nb for k in xb])
 
 
 def inner(a: Any, b: Any, /) -> Any:
@@ -2624,12 +2616,12 @@ def cross(
     a, b = _arr(a), _arr(b)
     if axis is not None:
         axisa = axisb = axisc = axis
-    am = _moveaxis(a, _red_axis(axisa, _ndim(a)), -1)
-    bm = _moveaxis(b, _red_axis(axisb, _ndim(b)), -1)
+    am = _moveaxis(a, _neg_axis(axisa, _ndim(a)), -1)
+    bm = _moveaxis(b, _neg_axis(axisb, _ndim(b)), -1)
     if _shape(am)[-1] != 3 or _shape(bm)[-1] != 3:
         msg = "cross: on BVars both vectors must have 3 components"
         raise ValueError(msg)
     a0, a1, a2 = (take_index(am, (Ellipsis, k)) for k in range(3))
     b0, b1, b2 = (take_index(bm, (Ellipsis, k)) for k in range(3))
     c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
-    return _moveaxis(c, -1, _red_axis(axisc, _ndim(c)))
+    return _moveaxis(c, -1, _neg_axis(axisc, _ndim(c)))
