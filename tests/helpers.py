@@ -130,3 +130,17 @@ def poly_log_softmax(m: Any, x: Any, axis: int = -1) -> Any:
     if m is anp:
         return anp.log_softmax(x, axis=axis)
     return x - poly_logsumexp(agnp, x, axis=axis, keepdims=True)
+
+
+def fd_partial(fn: Callable[..., Any], xs: list[Any], i: int, eps: float = 1e-6) -> Any:
+    """Central differences of a scalar ``fn(*xs)`` with respect to argument ``i``,
+    coordinate by coordinate (the finite-difference oracle of the numpy tests)."""
+    x = np.array(xs[i], dtype=np.float64)
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        up = [np.array(v, dtype=np.float64) for v in xs]
+        dn = [np.array(v, dtype=np.float64) for v in xs]
+        up[i][idx] += eps
+        dn[i][idx] -= eps
+        g[idx] = (float(fn(*up)) - float(fn(*dn))) / (2 * eps)
+    return g

@@ -31,6 +31,7 @@ import optic_ad.higher as higher
 from optic_ad import numpy as anp
 from optic_ad.bvar import BVar
 from optic_ad.tape import Tape
+from tests.helpers import fd_partial
 
 Arr = NDArray[np.float64]
 Case = Callable[..., Any]
@@ -85,18 +86,6 @@ def _loss(m: Any, f: Case) -> Callable[..., Any]:
     return loss
 
 
-def _fd(fn: Callable[..., Any], xs: list[Arr], i: int, eps: float = 1e-6) -> Arr:
-    x = np.array(xs[i], dtype=np.float64)
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up = [np.array(v, dtype=np.float64) for v in xs]
-        dn = [np.array(v, dtype=np.float64) for v in xs]
-        up[i][idx] += eps
-        dn[i][idx] -= eps
-        g[idx] = (fn(*up) - fn(*dn)) / (2 * eps)
-    return g
-
-
 def _fd_jac(fn: Callable[[Arr], Any], x: Arr, eps: float = 1e-5) -> Arr:
     cols = []
     for idx in np.ndindex(*x.shape):
@@ -148,7 +137,7 @@ def _check(f: Case, xs: list[Arr]) -> None:
             warnings.filterwarnings("ignore", "Output seems independent of input")
             oracle = autograd.grad(_loss(agnp, f), i)(*xs)
         np.testing.assert_allclose(g, oracle, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(g, _fd(_loss(agnp, f), xs, i), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(g, fd_partial(_loss(agnp, f), xs, i), rtol=1e-5, atol=1e-6)
 
 
 def _far_from_integers(q: Any, tol: float = 1e-3) -> bool:

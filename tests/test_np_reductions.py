@@ -24,6 +24,7 @@ import optic_ad as ad
 import optic_ad.higher as higher
 from optic_ad import numpy as anp
 from optic_ad.bvar import plain
+from tests.helpers import fd_partial
 
 Arr = NDArray[np.float64]
 Case = Callable[..., Any]
@@ -41,18 +42,6 @@ def _loss(m: Any, f: Case) -> Callable[..., Any]:
         return m.sum(m.sin(out) * _weights(np.shape(plain(out))))
 
     return loss
-
-
-def _fd(fn: Callable[..., Any], xs: list[Arr], i: int, eps: float = 1e-6) -> Arr:
-    x = np.array(xs[i], dtype=np.float64)
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up = [np.array(v, dtype=np.float64) for v in xs]
-        dn = [np.array(v, dtype=np.float64) for v in xs]
-        up[i][idx] += eps
-        dn[i][idx] -= eps
-        g[idx] = (float(fn(*up)) - float(fn(*dn))) / (2 * eps)
-    return g
 
 
 class _MustBatch:
@@ -121,7 +110,7 @@ def check(
     np.testing.assert_allclose(value, _loss(np, ref)(*xs), rtol=1e-12, atol=1e-12)
     for i, g in enumerate(grads):
         assert np.shape(g) == np.shape(xs[i])
-        np.testing.assert_allclose(g, _fd(_loss(np, ref), xs, i), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(g, fd_partial(_loss(np, ref), xs, i), rtol=1e-5, atol=1e-6)
         if autograd_ok:
             theirs = autograd.grad(_loss(agnp, ref), i)(*xs)
             np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
@@ -514,8 +503,12 @@ def test_average(data: st.DataObject) -> None:
         return m.sum(avg * scl)
 
     gv, gw = ad.grad(lambda v, wt: total(anp, v, wt), argnums=(0, 1))(x, w)
-    np.testing.assert_allclose(gv, _fd(lambda *v: total(np, *v), [x, w], 0), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(gw, _fd(lambda *v: total(np, *v), [x, w], 1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        gv, fd_partial(lambda *v: total(np, *v), [x, w], 0), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        gw, fd_partial(lambda *v: total(np, *v), [x, w], 1), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_average_errors_as_numpy() -> None:

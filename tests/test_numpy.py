@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 import optic_ad as ad
 from optic_ad import numpy as anp
-from tests.helpers import poly_log_softmax, poly_logsumexp, poly_sigmoid, poly_softmax
+from tests.helpers import fd_partial, poly_log_softmax, poly_logsumexp, poly_sigmoid, poly_softmax
 
 Arr = NDArray[np.float64]
 Case = Callable[..., Any]
@@ -175,18 +175,6 @@ def _loss(m: Any, f: Case) -> Callable[..., Any]:
     return loss
 
 
-def _fd(fn: Callable[..., Any], xs: list[Arr], i: int, eps: float = 1e-6) -> Arr:
-    x = np.array(xs[i], dtype=np.float64)
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up = [np.array(v, dtype=np.float64) for v in xs]
-        dn = [np.array(v, dtype=np.float64) for v in xs]
-        up[i][idx] += eps
-        dn[i][idx] -= eps
-        g[idx] = (fn(*up) - fn(*dn)) / (2 * eps)
-    return g
-
-
 def _values(shape: tuple[int, ...], lo: float, hi: float) -> st.SearchStrategy[Arr]:
     n = int(np.prod(shape))
 
@@ -203,7 +191,7 @@ def _check(f: Case, xs: list[Arr]) -> None:
         assert np.shape(g) == np.shape(xs[i])
         oracle = autograd.grad(_loss(agnp, f), i)(*xs)
         np.testing.assert_allclose(g, oracle, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(g, _fd(_loss(agnp, f), xs, i), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(g, fd_partial(_loss(agnp, f), xs, i), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(("name", "f", "lo", "hi"), UNARY, ids=[c[0] for c in UNARY])
