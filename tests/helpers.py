@@ -144,3 +144,19 @@ def fd_partial(fn: Callable[..., Any], xs: list[Any], i: int, eps: float = 1e-6)
         dn[i][idx] -= eps
         g[idx] = (float(fn(*up)) - float(fn(*dn))) / (2 * eps)
     return g
+
+
+def fd_jacobian(fn: Callable[..., Any], xs: list[Any], i: int, eps: float = 1e-6) -> Any:
+    """Central differences of an array-valued ``fn(*xs)`` with respect to argument ``i``:
+    an array of shape ``output shape + argument shape``."""
+    x = np.array(xs[i], dtype=np.float64)
+    cols = []
+    for idx in np.ndindex(x.shape):
+        up = [np.array(v, dtype=np.float64) for v in xs]
+        dn = [np.array(v, dtype=np.float64) for v in xs]
+        up[i][idx] += eps
+        dn[i][idx] -= eps
+        cols.append((np.asarray(fn(*up)) - np.asarray(fn(*dn))) / (2 * eps))
+    out_shape = np.shape(fn(*xs))
+    stacked = np.stack(cols, axis=-1) if cols else np.zeros((*out_shape, 0))
+    return stacked.reshape(out_shape + x.shape)

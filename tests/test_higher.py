@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 import optic_ad as ad
 import optic_ad.higher as higher
 from optic_ad import numpy as anp
-from tests.helpers import poly_log_softmax, poly_logsumexp, poly_sigmoid, poly_softmax
+from tests.helpers import fd_jacobian, poly_log_softmax, poly_logsumexp, poly_sigmoid, poly_softmax
 
 Arr = NDArray[np.float64]
 Case = Callable[..., Any]
@@ -44,20 +44,6 @@ def _in(mode: str) -> Iterator[None]:
         yield
     finally:
         higher._batch_safe = saved
-
-
-def _fd(fn: Callable[[Arr], Any], x: Arr, eps: float = 1e-5) -> Arr:
-    """Central differences of ``fn`` (array-valued) with respect to ``x``: out + in shape."""
-    x = np.asarray(x, dtype=np.float64)
-    cols = []
-    for idx in np.ndindex(*x.shape):
-        up, dn = x.copy(), x.copy()
-        up[idx] += eps
-        dn[idx] -= eps
-        cols.append((np.asarray(fn(up)) - np.asarray(fn(dn))) / (2 * eps))
-    out_shape = np.shape(cols[0])
-    stacked = np.stack(cols, axis=-1) if cols else np.zeros((*out_shape, 0))
-    return stacked.reshape(out_shape + x.shape)
 
 
 # ----- derivative: closed forms -----
@@ -198,7 +184,9 @@ def test_hessian_matches_autograd_and_fd(fn: Case, x: Arr, mode: str) -> None:
     np.testing.assert_allclose(
         ours, autograd.hessian(lambda v: fn(agnp, v))(x), rtol=1e-9, atol=1e-8
     )
-    np.testing.assert_allclose(ours, _fd(ad.grad(lambda v: fn(anp, v)), x), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        ours, fd_jacobian(ad.grad(lambda v: fn(anp, v)), [x], 0, 1e-5), rtol=1e-5, atol=1e-4
+    )
 
 
 def _vec(m: Any, x: Any) -> Any:
@@ -212,7 +200,9 @@ def test_jacobian_matches_autograd_and_fd(x: Arr, mode: str) -> None:
         ours = ad.jacobian(lambda v: _vec(anp, v))(x)
     assert ours.shape == (3, *x.shape)
     np.testing.assert_allclose(ours, autograd.jacobian(lambda v: _vec(agnp, v))(x), rtol=1e-12)
-    np.testing.assert_allclose(ours, _fd(lambda v: _vec(anp, v), x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        ours, fd_jacobian(lambda v: _vec(anp, v), [x], 0, 1e-5), rtol=1e-6, atol=1e-7
+    )
 
 
 @MODES
@@ -613,7 +603,7 @@ def test_second_derivative_of_every_function(
         j = ad.jacobian(lambda v: f(anp, v))(x)
     assert h.shape == (2, 3, 2, 3)
     np.testing.assert_allclose(h, autograd.hessian(_loss(agnp, f))(x), rtol=1e-8, atol=1e-8)
-    fd = _fd(ad.grad(_loss(anp, f)), x, eps=1e-5)
+    fd = fd_jacobian(ad.grad(_loss(anp, f)), [x], 0, 1e-5)
     np.testing.assert_allclose(h, fd, rtol=1e-4, atol=1e-4)
     # and the Jacobian of f itself
     np.testing.assert_allclose(j, autograd.jacobian(lambda v: f(agnp, v))(x), rtol=1e-9, atol=1e-10)
@@ -659,7 +649,7 @@ def test_prod_at_zeros_to_third_order(axis: Any, zeros: list[tuple[int, int]]) -
     g = ad.grad(f)
     # f is smooth (a polynomial inside sin): central differences with a large step are
     # accurate to eps^2, and crossing zero is harmless
-    np.testing.assert_allclose(g(x), _fd(f, x, eps=1e-4), atol=1e-7)
-    np.testing.assert_allclose(ad.hessian(f)(x), _fd(g, x, eps=1e-4), atol=1e-7)
+    np.testing.assert_allclose(g(x), fd_jacobian(f, [x], 0, 1e-4), atol=1e-7)
+    np.testing.assert_allclose(ad.hessian(f)(x), fd_jacobian(g, [x], 0, 1e-4), atol=1e-7)
     third = ad.jacobian(ad.hessian(f))(x)
-    np.testing.assert_allclose(third, _fd(ad.hessian(f), x, eps=1e-4), atol=1e-6)
+    np.testing.assert_allclose(third, fd_jacobian(ad.hessian(f), [x], 0, 1e-4), atol=1e-6)

@@ -31,7 +31,7 @@ import optic_ad.higher as higher
 from optic_ad import numpy as anp
 from optic_ad.bvar import BVar
 from optic_ad.tape import Tape
-from tests.helpers import fd_partial
+from tests.helpers import fd_jacobian, fd_partial
 
 Arr = NDArray[np.float64]
 Case = Callable[..., Any]
@@ -84,17 +84,6 @@ def _loss(m: Any, f: Case) -> Callable[..., Any]:
         return m.sum(out * _weights(np.shape(_val(out))))
 
     return loss
-
-
-def _fd_jac(fn: Callable[[Arr], Any], x: Arr, eps: float = 1e-5) -> Arr:
-    cols = []
-    for idx in np.ndindex(*x.shape):
-        up, dn = x.copy(), x.copy()
-        up[idx] += eps
-        dn[idx] -= eps
-        cols.append((np.asarray(fn(up)) - np.asarray(fn(dn))) / (2 * eps))
-    out_shape = np.shape(cols[0])
-    return np.stack(cols, axis=-1).reshape(out_shape + x.shape)
 
 
 def _values(shape: tuple[int, ...], dom: Dom) -> st.SearchStrategy[Arr]:
@@ -390,7 +379,7 @@ def test_second_derivative_and_jacobian(
     h = ad.hessian(_second_loss(anp, f))(x)
     assert h.shape == (2, 3, 2, 3)
     np.testing.assert_allclose(h, autograd.hessian(_second_loss(agnp, f))(x), rtol=1e-9, atol=1e-9)
-    fd = _fd_jac(ad.grad(_second_loss(anp, f)), x)
+    fd = fd_jacobian(ad.grad(_second_loss(anp, f)), [x], 0, 1e-5)
     np.testing.assert_allclose(h, fd, rtol=1e-4, atol=1e-4)
     oracle = autograd.jacobian(lambda v: f(agnp, v))(x)
     with _batched() as seen:

@@ -24,7 +24,7 @@ import optic_ad as ad
 import optic_ad.higher as higher
 from optic_ad import numpy as anp
 from optic_ad.bvar import plain
-from tests.helpers import fd_partial
+from tests.helpers import fd_jacobian, fd_partial
 
 Arr = NDArray[np.float64]
 Case = Callable[..., Any]
@@ -66,21 +66,6 @@ class _MustBatch:
             assert all(self.seen), "a rule on the tape is not batch-safe"
 
 
-def _fd_jac(fn: Callable[..., Any], xs: list[Arr], i: int, eps: float = 1e-6) -> Arr:
-    """Central differences of an array-valued ``fn`` in argument ``i``: out + in shape."""
-    x = np.array(xs[i], dtype=np.float64)
-    cols = []
-    for idx in np.ndindex(x.shape):
-        up = [np.array(v, dtype=np.float64) for v in xs]
-        dn = [np.array(v, dtype=np.float64) for v in xs]
-        up[i][idx] += eps
-        dn[i][idx] -= eps
-        cols.append((np.asarray(fn(*up)) - np.asarray(fn(*dn))) / (2 * eps))
-    out_shape = np.shape(fn(*xs))
-    stacked = np.stack(cols, axis=-1) if cols else np.zeros((*out_shape, 0))
-    return stacked.reshape(out_shape + x.shape)
-
-
 def check(
     f: Case,
     xs: list[Arr],
@@ -119,7 +104,7 @@ def check(
         with _MustBatch():
             jac = ad.jacobian(lambda *v: f(anp, *v), argnums=i)(*xs)
         np.testing.assert_allclose(
-            jac, _fd_jac(lambda *v: ref(np, *v), xs, i), rtol=1e-5, atol=1e-6
+            jac, fd_jacobian(lambda *v: ref(np, *v), xs, i), rtol=1e-5, atol=1e-6
         )
         if autograd_ok:
             np.testing.assert_allclose(
@@ -130,7 +115,7 @@ def check(
         with _MustBatch():
             h = ad.hessian(_loss(anp, f), argnums=i)(*xs)
         gi = ad.grad(_loss(anp, f), argnums=i)
-        np.testing.assert_allclose(h, _fd_jac(gi, xs, i, eps=1e-5), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(h, fd_jacobian(gi, xs, i, eps=1e-5), rtol=1e-4, atol=1e-5)
         if autograd_ok:
             hh = autograd.hessian(_loss(agnp, ref), i)(*xs)
             np.testing.assert_allclose(h, hh, rtol=1e-8, atol=1e-10)
@@ -323,13 +308,13 @@ def test_cumprod_at_zeros(axis: int | None, zeros: list[tuple[int, int]]) -> Non
     g = ad.grad(f)
     # f is smooth (polynomials inside sin): central differences with a large step are
     # accurate to eps^2, and crossing zero is harmless
-    np.testing.assert_allclose(g(x), _fd_jac(f, [x], 0, eps=1e-4), atol=1e-7)
+    np.testing.assert_allclose(g(x), fd_jacobian(f, [x], 0, eps=1e-4), atol=1e-7)
     with _MustBatch():
         h = ad.hessian(f)(x)
-    np.testing.assert_allclose(h, _fd_jac(g, [x], 0, eps=1e-4), atol=1e-7)
+    np.testing.assert_allclose(h, fd_jacobian(g, [x], 0, eps=1e-4), atol=1e-7)
     with _MustBatch():
         third = ad.jacobian(ad.hessian(f))(x)
-    np.testing.assert_allclose(third, _fd_jac(ad.hessian(f), [x], 0, eps=1e-4), atol=1e-6)
+    np.testing.assert_allclose(third, fd_jacobian(ad.hessian(f), [x], 0, eps=1e-4), atol=1e-6)
 
 
 # ----- diff -----

@@ -32,6 +32,7 @@ import optic_ad as ad
 import optic_ad.higher as higher
 import tests.test_higher as th
 from optic_ad import numpy as anp
+from tests.helpers import fd_jacobian
 
 Arr = NDArray[np.float64]
 Shape = tuple[int, ...]
@@ -488,16 +489,6 @@ def _same(ours: Any, theirs: Any, *, exact_type: bool) -> None:
     np.testing.assert_array_equal(value, theirs)
 
 
-def _fd(fn: Callable[[Arr], Any], x: Arr, eps: float = 1e-6) -> Arr:
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up, dn = x.copy(), x.copy()
-        up[idx] += eps
-        dn[idx] -= eps
-        g[idx] = (float(fn(up)) - float(fn(dn))) / (2 * eps)
-    return g
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 @settings(max_examples=25)
 @given(data=st.data())
@@ -523,7 +514,7 @@ def test_values_and_gradient_match_numpy_autograd_and_fd(case: Case, data: st.Da
     oracle = _oracle(case)
     theirs = autograd.grad(lambda v: agnp.sum(_flat(agnp, oracle(v, p)) * w))(x)
     np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
-    fd = _fd(lambda v: np.sum(_flat(np, _reference(case, v, p)) * w), x)
+    fd = fd_jacobian(lambda v: np.sum(_flat(np, _reference(case, v, p)) * w), [x], 0, 1e-6)
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-6)
 
 
@@ -799,7 +790,7 @@ def test_second_derivative_cases_for_test_higher(
     assert mode == "rows" or all(verdicts)
     assert h.shape == (2, 3, 2, 3)
     np.testing.assert_allclose(h, autograd.hessian(th._loss(agnp, f))(x), rtol=1e-8, atol=1e-8)
-    fd = th._fd(ad.grad(th._loss(anp, f)), x, eps=1e-5)
+    fd = fd_jacobian(ad.grad(th._loss(anp, f)), [x], 0, 1e-5)
     np.testing.assert_allclose(h, fd, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(j, autograd.jacobian(lambda v: f(agnp, v))(x), rtol=1e-9, atol=1e-10)
 
@@ -819,7 +810,7 @@ def test_pad_widths_by_axis_dict(mode: str) -> None:
     g = ad.grad(f)(x)
     pad: Any = np.pad  # (numpy's stubs want a literal mode)
     np.testing.assert_array_equal(out[0].value, pad(x, widths, mode=mode))
-    fd = _fd(lambda v: np.sum(pad(v, widths, mode=mode) * w), x)
+    fd = fd_jacobian(lambda v: np.sum(pad(v, widths, mode=mode) * w), [x], 0, 1e-6)
     np.testing.assert_allclose(g, fd, rtol=1e-6)
 
 
@@ -838,5 +829,5 @@ def test_numpy_integer_arguments(f: Callable[[Any, Any], Any]) -> None:
     x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
     np.testing.assert_array_equal(ad.eval_bp(lambda v: f(anp, v), x), f(np, x))
     g = ad.grad(lambda v: anp.sum(f(anp, v) * anp.sin(f(anp, v))))(x)
-    fd = _fd(lambda v: np.sum(f(np, v) * np.sin(f(np, v))), x)
+    fd = fd_jacobian(lambda v: np.sum(f(np, v) * np.sin(f(np, v))), [x], 0, 1e-6)
     np.testing.assert_allclose(g, fd, rtol=1e-6)
