@@ -167,12 +167,29 @@ def _ub2(a: Any, b: Any, out: Any) -> Any:
     return _NO_UB if ia is None and ib is None else (ia, ib)
 
 
+def sum_to_shape(g: Any, *, shape: tuple[int, ...], out_ndim: int) -> Any:
+    """Sum a plain cotangent ``g`` of a broadcast result (``out_ndim`` dims, plus any leading
+    batch dims of ``g``) back to an operand of ``shape``: numpy's side of ``unbroadcast``."""
+    nd = np.ndim(g)
+    batch = nd - out_ndim
+    lead = tuple(range(batch, nd - len(shape)))
+    if lead:
+        g = np.sum(g, axis=lead)
+    gs = np.shape(g)
+    keep = tuple(
+        i - len(shape) for i, d in enumerate(shape) if d == 1 and gs[len(gs) - len(shape) + i] != 1
+    )
+    if keep:
+        g = np.sum(g, axis=keep, keepdims=True)
+    return g
+
+
 def _unb(g: Any, info: tuple[tuple[int, ...], int] | None) -> Any:
     if info is None:
         return g
     if type(g) is np.ndarray:
         # a plain cotangent records nothing: skip lift and call numpy's side directly
-        return _anp._unbroadcast_fwd(g, shape=info[0], out_ndim=info[1])
+        return sum_to_shape(g, shape=info[0], out_ndim=info[1])
     return _anp.unbroadcast(g, info[0], info[1])
 
 
@@ -1109,4 +1126,4 @@ BATCH_SAFE_RULES.update(
     )
 )
 
-from optic_ad import numpy as _anp  # noqa: E402  (the declared late edge: numpy's rules need BVar)
+import optic_ad.numpy.core as _anp  # noqa: E402  (the declared late edge: numpy's rules need BVar)

@@ -34,9 +34,9 @@ Examples:
 
 from optic_ad.bvar import Prim as Prim
 from optic_ad.bvar import lift as lift
-from optic_ad.numpy import lift1 as lift1
-from optic_ad.numpy import lift2 as lift2
-from optic_ad.numpy import reduction as reduction
-from optic_ad.numpy import unbroadcast as unbroadcast
+from optic_ad.numpy.core import lift1 as lift1
+from optic_ad.numpy.core import lift2 as lift2
+from optic_ad.numpy.core import reduction as reduction
+from optic_ad.numpy.core import unbroadcast as unbroadcast
 
 __all__ = ["Prim", "lift", "lift1", "lift2", "reduction", "unbroadcast"]

@@ -558,7 +558,8 @@ def _group_second_cases() -> set[str]:
 def test_every_numpy_function_has_a_second_derivative_case() -> None:
     covered = {n for names, *_ in SECOND for n in names.split()} | _CONSTRUCTORS
     covered |= _group_second_cases()
-    missing = set(anp.__all__) - covered
+    # the submodules' functions have second-order cases in their own test modules
+    missing = set(anp.__all__) - covered - {"linalg", "fft"}
     assert not missing, f"add second-derivative cases to tests/test_higher.py for {missing}"
 
 

@@ -1,6 +1,6 @@
 """The package is arranged in layers (DESIGN "Layers"): each module imports only modules
 of its own layer or below, with no cycle, except the one declared late edge (BVar's
-numpy-named methods reaching ``optic_ad.numpy``)."""
+numpy-named methods reaching ``optic_ad.numpy.core``)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ RANK = {
     "optic_ad.records": 1,
     "optic_ad.tape": 2,
     "optic_ad.bvar": 3,
-    "optic_ad.numpy": 4,
+    "optic_ad.numpy": 4,  # the package re-exports core and holds linalg and fft
+    "optic_ad.numpy.core": 4,
+    "optic_ad.numpy.linalg": 4,
+    "optic_ad.numpy.fft": 4,
     "optic_ad.extend": 5,
     "optic_ad.op": 5,
     "optic_ad.containers": 5,

@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol, TypeVar, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from optic_ad.bvar import BVar, Prim, lift, plain, shape_of
+from optic_ad.bvar import BVar, Prim, lift, plain, shape_of, sum_to_shape
 
 __all__ = [
     "abs",
@@ -880,21 +880,6 @@ def _broadcast_copy(x: Any, shape: tuple[int, ...]) -> Any:
     return lift(_BROADCAST_COPY, (x,), {"shape": tuple(shape)})
 
 
-def _unbroadcast_fwd(g: Any, *, shape: tuple[int, ...], out_ndim: int) -> Any:
-    nd = np.ndim(g)
-    batch = nd - out_ndim
-    lead = tuple(range(batch, nd - len(shape)))
-    if lead:
-        g = np.sum(g, axis=lead)
-    gs = np.shape(g)
-    keep = tuple(
-        i - len(shape) for i, d in enumerate(shape) if d == 1 and gs[len(gs) - len(shape) + i] != 1
-    )
-    if keep:
-        g = np.sum(g, axis=keep, keepdims=True)
-    return g
-
-
 def _unbroadcast_vjp(g: Any, ans: Any, x: Any, *, shape: tuple[int, ...], out_ndim: int) -> Any:
     # g is (seed batch) + ans's shape, and ans is (x's own batch) + shape: put back, as
     # size-1 axes, the leading axes the forward summed away, then broadcast to x's shape.
@@ -906,7 +891,7 @@ def _unbroadcast_vjp(g: Any, ans: Any, x: Any, *, shape: tuple[int, ...], out_nd
     return _broadcast_copy(g, gs[: len(gs) - _ndim(ans)] + _shape(x))
 
 
-_UNBROADCAST = _prim("unbroadcast", _unbroadcast_fwd, (_unbroadcast_vjp,))
+_UNBROADCAST = _prim("unbroadcast", sum_to_shape, (_unbroadcast_vjp,))
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...], out_ndim: int) -> Any:
