@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
 import numpy as np
 
@@ -573,8 +573,6 @@ class BVar(Generic[_T]):
     """
 
     __slots__ = ("__weakref__", "_index", "_tape", "value")
-    # numpy must hand ``array + bvar`` to BVar.__radd__ rather than loop over elements
-    __array_ufunc__ = None
 
     value: _T
     _tape: Tape
@@ -740,6 +738,28 @@ class BVar(Generic[_T]):
 
     def __rmatmul__(self, other: Any) -> BVar[Any]:
         return _anp.matmul(other, self)
+
+    # ----- plain numpy on a BVar: numpy's dispatch protocols (optic_ad.numpy.dispatch) -----
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.sin(v)``, ``array * v``: the lifted function records the node."""
+        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(
+        self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """``np.sum(v)``, ``np.hstack([v, w])``: the lifted function records the node."""
+        return _dispatch.array_function(func, args, kwargs)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
+        # numpy would otherwise build an object array of scalar BVars: slow, and a silent
+        # zero gradient when such an array is returned
+        msg = (
+            "numpy cannot put a BVar into an array (np.array, np.asarray): use "
+            "optic_ad.numpy.array or optic_ad.numpy.stack (import optic_ad.numpy as anp), "
+            "or v.value for a plain copy (a constant to the rest of the computation)."
+        )
+        raise TypeError(msg)
 
     # ----- comparisons compare values: plain results, no node, no gradient -----
 
@@ -1126,4 +1146,5 @@ BATCH_SAFE_RULES.update(
     )
 )
 
-import optic_ad.numpy.core as _anp  # noqa: E402  (the declared late edge: numpy's rules need BVar)
+import optic_ad.numpy.core as _anp  # noqa: E402  (the declared late edges: numpy's rules need BVar)
+import optic_ad.numpy.dispatch as _dispatch  # noqa: E402

@@ -27,6 +27,7 @@ RANK = {
     "optic_ad.numpy.core": 4,
     "optic_ad.numpy.linalg": 4,
     "optic_ad.numpy.fft": 4,
+    "optic_ad.numpy.dispatch": 4,
     "optic_ad.extend": 5,
     "optic_ad.scipy": 5,
     "optic_ad.scipy.special": 5,

@@ -16,8 +16,12 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "optic_ad"
 
-# The one import that goes upwards: BVar's .sum(), .T, @ ... call optic_ad.numpy.
-LATE_EDGES = {("optic_ad.bvar", "optic_ad.numpy.core")}
+# The imports that go upwards: BVar's .sum(), .T, @ ... call optic_ad.numpy.core, and
+# numpy's dispatch protocols on BVar (np.sin(v)) go to optic_ad.numpy.dispatch.
+LATE_EDGES = {
+    ("optic_ad.bvar", "optic_ad.numpy.core"),
+    ("optic_ad.bvar", "optic_ad.numpy.dispatch"),
+}
 
 
 def module_name(path: Path) -> str:
