@@ -331,6 +331,23 @@ class _GcPause:
 _gc_pause = _GcPause()
 
 
+def _numpy_floats(x: Any) -> Any:
+    if type(x) is float:
+        return np.float64(x)
+    if type(x) is tuple or type(x) is list:
+        return type(x)(_numpy_floats(a) for a in x)
+    if type(x) is dict:
+        return {k: _numpy_floats(a) for k, a in x.items()}
+    return x
+
+
+def _with_numpy_floats(rule: Rule, g: Any, saved: Any) -> tuple[Any, ...]:
+    """``rule(g, saved)`` again with Python floats as numpy scalars: where a rule's float
+    arithmetic raised (``0.5 / 0.0``), it gives inf/nan with numpy's warning, as the same
+    rule does on arrays."""
+    return rule(_numpy_floats(g), _numpy_floats(saved))
+
+
 def backward(tape: Tape, out: int, seed: Any, n_inputs: int) -> list[Any]:
     """Propagate ``seed`` from node ``out`` back to the first ``n_inputs`` nodes.
 
@@ -375,7 +392,12 @@ def backward(tape: Tape, out: int, seed: Any, n_inputs: int) -> list[Any]:
                 else:
                     if type(g) is Sparse and rule not in sparse_ok:
                         g = g.dense()
-                    cts = rule(g, saved)
+                    try:
+                        cts = rule(g, saved)
+                    except (ArithmeticError, ValueError) as e:
+                        if check or not is_float_error(e):
+                            raise
+                        cts = _with_numpy_floats(rule, g, saved)
                 if len(cts) != len(parents):
                     # checked here because zip(strict=True) costs a third of this loop
                     msg = (

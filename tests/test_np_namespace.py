@@ -4,6 +4,8 @@ are numpy's, functions that only look at a value take BVars and return plain val
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import autograd
@@ -113,6 +115,38 @@ def test_a_float_log_of_zero_in_a_runner_is_numpys_minus_inf_as_in_eval_bp() -> 
     assert plain_value == -np.inf
     assert seen[0] == -np.inf
     assert g == 2.0
+
+
+# rules whose float arithmetic divides by zero at the point (0.5 / sqrt(0.0), x ** -0.5)
+ZERO_DIVIDING_RULES: list[tuple[str, Callable[[Any], Any]]] = [
+    ("sqrt", lambda v: anp.sqrt(v)),
+    ("x ** 0.5", lambda v: v**0.5),
+    ("arcsin", lambda v: anp.arcsin(v + 1.0)),
+    ("arccos", lambda v: anp.arccos(v - 1.0)),
+    ("log", lambda v: anp.log(v * v) * 0.0 + anp.log(v)),
+    ("cbrt", lambda v: anp.cbrt(v)),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "f"), ZERO_DIVIDING_RULES, ids=[n for n, _ in ZERO_DIVIDING_RULES]
+)
+def test_a_float_gradient_that_divides_by_zero_is_numpys_inf_as_for_arrays(
+    name: str, f: Callable[[Any], Any]
+) -> None:
+    # Python floats raise ZeroDivisionError where numpy gives inf/nan with a warning: the
+    # backward pass on a float gives what it gives on a 0-d array
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        on_array = ad.grad_bp(f, np.array(0.0))
+    with pytest.warns(RuntimeWarning):
+        on_float = ad.grad_bp(f, 0.0)
+    assert type(on_float) is float
+    np.testing.assert_array_equal(on_float, on_array)
+    assert not np.isfinite(on_float)
+    # under debug_nans it is the NaNError naming the op, as for arrays
+    with pytest.raises(ad.NaNError, match=r"NaN or inf"):
+        ad.grad_bp(f, 0.0, debug_nans=True)
 
 
 def test_third_order_through_backprop_with() -> None:
