@@ -396,8 +396,14 @@ def backward(tape: Tape, out: int, seed: Any, n_inputs: int) -> list[Any]:
                         cts = rule(g, saved)
                     except (ArithmeticError, ValueError) as e:
                         if check or not is_float_error(e):
+                            e.add_note(f"in the backward rule of {_describe_node(tape, i)}")
                             raise
                         cts = _with_numpy_floats(rule, g, saved)
+                    except Exception as e:
+                        # say whose rule failed: a custom op's vjp calling plain numpy on a
+                        # BVar cotangent (second order) fails deep inside numpy otherwise
+                        e.add_note(f"in the backward rule of {_describe_node(tape, i)}")
+                        raise
                 if len(cts) != len(parents):
                     # checked here because zip(strict=True) costs a third of this loop
                     msg = (

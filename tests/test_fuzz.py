@@ -131,6 +131,15 @@ UNARY: list[tuple[str, Callable[[Any, Any], Any], Callable[[Any], bool]]] = [
     ("expm1(tanh(a))", lambda m, a: m.expm1(m.tanh(a)), lambda a: True),
     ("2.0 / (a*a + 1)", lambda m, a: 2.0 / (a * a + 1.0), lambda a: True),
     ("1.5 - a", lambda m, a: 1.5 - a, lambda a: True),
+    # issue 14's elementwise family
+    ("arcsinh", lambda m, a: m.arcsinh(a), lambda a: True),
+    ("log2(a*a + 1)", lambda m, a: m.log2(a * a + 1.0), lambda a: True),
+    ("exp2", lambda m, a: m.exp2(a), lambda a: bool(np.all(np.asarray(a) < 3.0))),
+    ("cbrt(a*a + 0.5)", lambda m, a: m.cbrt(a * a + 0.5), lambda a: True),
+    ("reciprocal(a*a + 1)", lambda m, a: m.reciprocal(a * a + 1.0), lambda a: True),
+    ("deg2rad", lambda m, a: m.deg2rad(a), lambda a: True),
+    # plain numpy on a BVar: numpy's dispatch records the lifted function
+    ("np.tanh (dispatched)", lambda m, a: (np if m is OURS else agnp).tanh(a), lambda a: True),
 ]
 
 BINARY: list[tuple[str, Callable[[Any, Any, Any], Any], Callable[[Any, Any], bool]]] = [
@@ -143,6 +152,15 @@ BINARY: list[tuple[str, Callable[[Any, Any, Any], Any], Callable[[Any, Any], boo
     ("power(a*a + 1, tanh(b))", lambda m, a, b: m.power(a * a + 1.0, m.tanh(b)), lambda a, b: True),
     ("add(a, b)", lambda m, a, b: m.add(a, b), lambda a, b: True),
     ("multiply(a, b)", lambda m, a, b: m.multiply(a, b), lambda a, b: True),
+    ("logaddexp(a, b)", lambda m, a, b: m.logaddexp(a, b), lambda a, b: True),
+    ("hypot(a, b*b + 0.5)", lambda m, a, b: m.hypot(a, b * b + 0.5), lambda a, b: True),
+    ("arctan2(a, b*b + 0.5)", lambda m, a, b: m.arctan2(a, b * b + 0.5), lambda a, b: True),
+    ("fmax(a, b)", lambda m, a, b: m.fmax(a, b), _gap_ok),
+    (
+        "np.multiply (dispatched)",
+        lambda m, a, b: (np if m is OURS else agnp).multiply(a, b),
+        lambda a, b: True,
+    ),
 ]
 
 
@@ -252,7 +270,7 @@ def step(pick: Pick, env: Env) -> Step | None:
         a = env[i]
         s = np.shape(a)
         nd = len(s)
-        red = pick.one(["sum", "mean", "sum", "prod", "max", "min", "logsumexp"])
+        red = pick.one(["sum", "mean", "sum", "prod", "max", "min", "logsumexp", "var", "std"])
         axis = _axis_choice(rng, nd)
         keepdims = bool(rng.integers(2))
         if red == "prod" and not bool(np.all(np.abs(a) > 0.1)):
@@ -261,6 +279,8 @@ def step(pick: Pick, env: Env) -> Step | None:
             return None
         if red == "softmax":
             return None
+        if red == "std" and not bool(np.all(np.std(a, axis=axis) > 0.05)):
+            return None  # sqrt at a zero variance: no derivative
         return Step(
             f"{red}(v{i}, axis={axis}, keepdims={keepdims})",
             lambda m, env: getattr(m, red)(env[i], axis=axis, keepdims=keepdims),

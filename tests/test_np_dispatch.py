@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import optic_ad as ad
+from optic_ad import extend
 from optic_ad import numpy as anp
 from optic_ad.bvar import plain
 from optic_ad.numpy import dispatch
@@ -364,3 +365,21 @@ def test_register_function_routes_a_numpy_function_of_ones_own() -> None:
         np.testing.assert_array_equal(g, np.fix(X * 3))
     finally:
         del dispatch.FUNCTIONS[np.fix]
+
+
+def test_a_custom_op_calling_unlifted_numpy_in_its_rule_names_the_op_at_second_order() -> None:
+    # the rule's plain-numpy call meets a BVar only when the rule itself is differentiated
+    square = extend.Prim(
+        "my_square",
+        lambda a: a @ a,
+        (lambda g, ans, a: g @ np.linalg.matrix_power(a, 1).T + a.T @ g,),
+    )
+
+    def f(a: Any) -> Any:
+        return anp.sum(extend.lift(square, (a,), {}))
+
+    a = np.array([[1.0, 2.0], [0.5, -1.0]])
+    np.testing.assert_allclose(ad.grad_bp(f, a), fd_partial(f, [a], 0), rtol=1e-7)
+    with pytest.raises(TypeError, match=r"numpy\.linalg\.matrix_power") as info:
+        ad.hessian(f)(a)
+    assert any("backward rule of op 'my_square'" in n for n in info.value.__notes__)
