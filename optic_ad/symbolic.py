@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
+from optic_ad import structure
 from optic_ad.bvar import Prim, lift
 from optic_ad.registry import register
+
+_T = TypeVar("_T")
 
 __all__ = ["Expr", "Function", "const", "evaluate", "function", "simplify", "variable", "variables"]
 
@@ -541,8 +544,13 @@ def variables(e: Expr) -> tuple[str, ...]:
 # ----- simplification -----
 
 
-def simplify(e: Expr) -> Expr:
-    """A simpler expression with the same value.
+@overload
+def simplify(e: Expr) -> Expr: ...
+@overload
+def simplify(e: _T) -> _T: ...
+def simplify(e: Any) -> Any:
+    """A simpler expression with the same value; for a tuple, list, dict, record or product
+    of expressions (a derivative's result), each expression in it simplified.
 
     Folds constants, removes ``0*e``, ``1*e``, ``e+0``, ``e^1``, collects equal terms of a
     sum (``x + 2*x`` is ``3*x``) and equal factors of a product (``x*x`` is ``x^2``), and
@@ -553,7 +561,15 @@ def simplify(e: Expr) -> Expr:
         >>> x = variable("x")
         >>> print(simplify(x * 1 + 0 + x * x * 2 + x))
         2*x + 2*x^2
+        >>> [str(d) for d in simplify((x + x, x * 1.0))]
+        ['2*x', 'x']
     """
+    if isinstance(e, Expr):
+        return _simplify_one(e)
+    return structure.tree_map(lambda a: _simplify_one(a) if isinstance(a, Expr) else a, e)
+
+
+def _simplify_one(e: Expr) -> Expr:
     for _ in range(20):
         new = _simp(e)
         if new == e:
