@@ -153,6 +153,15 @@ def test_scalar_state_decreasing_times_one_time_and_tfirst() -> None:
             np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
+def test_a_list_of_bvars_in_args() -> None:
+    def loss(k: Any) -> Any:
+        yt = integrate.odeint(lambda y, s, p: -p[0] * y * p[1], np.array([1.0]), t, ([k, 2.0],))
+        return anp.sum(yt)
+
+    t = np.array([0.0, 1.0])
+    np.testing.assert_allclose(ad.grad(loss)(0.5), -2.0 * np.exp(-1.0), rtol=1e-6)
+
+
 def test_int_arguments_are_constants() -> None:
     # an int in args is passed through (no warning about differentiating an int)
     def loss(k: Any) -> Any:
@@ -248,6 +257,10 @@ def test_errors() -> None:
         ad.grad(lambda y0: integrate.odeint(lambda y, s: -y, y0, t, full_output=True)[0][1, 0])(
             np.ones(1)
         )
+    with pytest.raises(TypeError, match=r"odeint: args\[0\] is a BVar of tuple"):
+        ad.grad(
+            lambda p: anp.sum(integrate.odeint(lambda y, s, p: -p[0] * y, np.ones(1), t, (p,)))
+        )((0.5, 1.0))
     with pytest.raises(NotImplementedError, match="odeint: y0 must be"):
         ad.grad(lambda y0: anp.sum(integrate.odeint(lambda y, s: -y, y0, t)))(np.ones((2, 2)))
 

@@ -120,6 +120,8 @@ def test_errors_as_scipy() -> None:
         ad.grad(lambda a: anp.sum(signal.convolve(a, np.ones((2, 2)))))(x)
     with pytest.raises(ValueError, match="mode"):
         ad.grad(lambda a: anp.sum(signal.convolve(a, x, mode="circular")))(x)  # type: ignore[arg-type]
+    with pytest.raises(NotImplementedError, match="convolve: complex"):
+        ad.grad(lambda a: anp.sum(anp.real(signal.convolve(a, x + 1j))))(x)
     with pytest.raises(ValueError, match="method"):
         ad.grad(lambda a: anp.sum(signal.convolve(a, x, method="slow")))(x)  # type: ignore[arg-type]
 

@@ -182,6 +182,17 @@ def odeint(
             return func(s, y, *a)
 
     y0, t = anp.asarray(y0), anp.asarray(t)
+    args = tuple(
+        anp.asarray(a) if isinstance(a, list | tuple) and _has_bvar(a) else a for a in args
+    )
+    for k, a in enumerate(args):
+        if type(a) is BVar and not _differentiable(a):
+            msg = (
+                f"odeint: args[{k}] is a BVar of {type(plain(a)).__name__}; only floats and "
+                "float arrays in args are differentiated (pass the parts of a structure "
+                "as separate arguments)"
+            )
+            raise TypeError(msg)
     if anp.ndim(y0) > 1:
         msg = f"odeint: y0 must be a float or a vector on BVars, not of shape {anp.shape(y0)}"
         raise NotImplementedError(msg)

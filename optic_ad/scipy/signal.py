@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
 import scipy.signal
 
 from optic_ad import numpy as anp
-from optic_ad.bvar import BVar
+from optic_ad.bvar import BVar, plain
 from optic_ad.extend import Prim, lift
 
 __all__ = ["convolve"]
@@ -83,6 +84,7 @@ def convolve(in1: Any, in2: Any, mode: Mode = "full", method: Method = "auto") -
         scipy's result: on plain inputs exactly what scipy returns, on BVars a BVar of it.
 
     Raises:
+        NotImplementedError: complex inputs on BVars.
         ValueError: as scipy, for an unknown ``mode`` or ``method``, inputs of different
             dimensions, or ``valid`` mode where neither input is the larger one.
 
@@ -105,6 +107,9 @@ def convolve(in1: Any, in2: Any, mode: Mode = "full", method: Method = "auto") -
     if method not in ("auto", "direct", "fft"):
         msg = f"acceptable method flags are 'auto', 'direct', or 'fft'; got {method!r}"
         raise ValueError(msg)
+    if any(np.iscomplexobj(plain(x)) for x in (a, b)):
+        msg = "convolve: complex inputs are not differentiable here (real arrays only)"
+        raise NotImplementedError(msg)
     if anp.ndim(a) != anp.ndim(b):
         msg = "in1 and in2 should have the same dimensionality"
         raise ValueError(msg)
