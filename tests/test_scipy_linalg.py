@@ -128,7 +128,8 @@ def _dense(m: Any, l: int, u: int, ab: Any) -> Any:
 def _banded_case(l: int, u: int) -> Any:
     def f(m: Any, ab: Any, b: Any) -> Any:
         if m is agnp:
-            # autograd's rule for ab is wrong for a matrix b: a dense solve is the oracle
+            # autograd's rule for ab is wrong for a matrix b (an (l+u+1, n*k) array): a dense
+            # solve is the oracle
             return m.linalg.solve(_dense(m, l, u, ab), b)
         return la(m).solve_banded((l, u), ab, b)
 
