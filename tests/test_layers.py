@@ -29,12 +29,12 @@ RANK = {
     "optic_ad.numpy.fft": 4,
     "optic_ad.numpy.dispatch": 4,
     "optic_ad.extend": 5,
-    "optic_ad.scipy": 5,
+    "optic_ad.scipy": 9,  # re-exports integrate
     "optic_ad.scipy.special": 5,
     "optic_ad.scipy.stats": 5,
     "optic_ad.scipy.signal": 5,
     "optic_ad.scipy.linalg": 5,
-    "optic_ad.scipy.integrate": 5,
+    "optic_ad.scipy.integrate": 9,  # VJPs of the user's func through the runners
     "optic_ad.op": 5,
     "optic_ad.containers": 5,
     "optic_ad.optic_vars": 6,
