@@ -955,3 +955,71 @@ def test_second_order_coverage() -> None:
     assert not set(SECOND) & NOT_DIFFERENTIABLE
     for name in names:
         assert hasattr(anp.linalg, name)
+
+
+# ----- the factorisations to third order, and cotangents that are all zero -----
+
+THIRD: list[tuple[str, Case, Callable[[], Arr]]] = [
+    (
+        "eigh",
+        lambda m, x: m.linalg.eigh(x)[0][-1] * m.linalg.eigh(x)[1][0, 1] ** 2,
+        lambda: _spd(61, (3, 3)),
+    ),
+    (
+        "svd",
+        lambda m, x: (
+            m.sum(m.linalg.svd(x, full_matrices=False)[0] ** 2 * np.arange(2.0))
+            + m.linalg.svd(x)[1][0] ** 2
+        ),
+        lambda: _rect(62, (3, 2)),
+    ),
+    (
+        "qr",
+        lambda m, x: (
+            m.sum(m.linalg.qr(x)[1] ** 2 * np.arange(4.0).reshape(2, 2))
+            + m.linalg.qr(x)[0][0, 1] ** 2
+        ),
+        lambda: _rect(63, (3, 2)),
+    ),
+    (
+        "cholesky",
+        lambda m, x: m.sum(m.sin(m.linalg.cholesky(_sym(m, x)))),
+        lambda: _spd(64, (2, 2)),
+    ),
+    (
+        "eig",
+        lambda m, x: m.linalg.eig(x)[0][0] * m.linalg.eig(x)[1][1, 0] ** 2,
+        lambda: _real_eig(65, (2, 2)),
+    ),
+    (
+        "solve",
+        lambda m, x: m.sum(m.sin(m.linalg.solve(x, np.array([1.0, -0.5])))),
+        lambda: _general(66, (2, 2)),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "f", "make"), THIRD, ids=[t[0] for t in THIRD])
+def test_third_order(name: str, f: Case, make: Callable[[], Arr]) -> None:
+    x = make()
+    with _MustBatch():
+        third = ad.jacobian(ad.hessian(lambda v: f(anp, v)))(x)
+    h = ad.hessian(lambda v: f(anp, v))
+    np.testing.assert_allclose(third, fd_jacobian(h, [x], 0, eps=1e-5), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("f", "x"),
+    [
+        (lambda v: anp.linalg.eigh(v)[0] * 0.0, _spd(71, (2, 3, 3))),
+        (lambda v: anp.linalg.eig(v)[1] * 0.0, _real_eig(72, (3, 3))),
+        (lambda v: anp.linalg.svd(v, full_matrices=False)[2] * 0.0, _rect(73, (4, 2))),
+        (lambda v: anp.linalg.qr(v)[0] * 0.0, _rect(74, (2, 3))),
+    ],
+)
+def test_zero_cotangents_keep_the_batch(f: Case, x: Arr) -> None:
+    # every part of the tuple cotangent is zero: the zero gradient still has the batch dims
+    with _MustBatch():
+        jac = ad.jacobian(f)(x)
+    out_shape = np.shape(ad.eval_bp(f, x))
+    np.testing.assert_array_equal(jac, np.zeros(out_shape + x.shape))

@@ -33,8 +33,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+import optic_ad.numpy.core as _core
 from optic_ad.bvar import BVar, Prim, lift, plain
-from optic_ad.numpy import core as _core
 from optic_ad.numpy.core import (
     abs,
     concatenate,
@@ -119,6 +119,17 @@ def _given(g: Any) -> bool:
     nobody used with plain zeros, whose terms are skipped (they would also carry no batch
     dims in a batched pass, and eigenvector terms are singular for repeated eigenvalues)."""
     return not (type(g) is np.ndarray and not g.any())
+
+
+def _zero_ct(g: Any, ans: Any, a: Any) -> Any:
+    """The zero cotangent of ``a`` when every part of a tuple cotangent ``g`` is zero, with
+    the batch dims the parts carry (those of a batched pass)."""
+    batch: tuple[int, ...] = ()
+    for gp, ap in zip(g, ans, strict=True):
+        gs = _shape(gp)
+        b = gs[: len(gs) - _ndim(ap)]
+        batch = b if len(b) > len(batch) else batch
+    return np.zeros(batch + _shape(a))
 
 
 def _mat(x: Any) -> Any:
@@ -469,7 +480,7 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, *, UPLO: str) -> Any:
         part = matmul(matmul(v, f * matmul(vt, gv)), vt)
         r = part if r is None else r + part
     if r is None:
-        return np.zeros(_shape(a))
+        return _zero_ct(g, ans, a)
     # r is the gradient along symmetric perturbations; numpy reads one triangle only
     tri = np.tril(np.ones((n, n)), -1) if UPLO == "L" else np.triu(np.ones((n, n)), 1)
     return r * _eye(n) + (r + _mt(r)) * tri
@@ -498,6 +509,7 @@ def eigh(a: Any, UPLO: str = "L") -> Any:
     """
     if type(a) is not BVar:
         return _la.eigh(a, UPLO)
+    UPLO = UPLO.upper()
     if UPLO not in ("L", "U"):
         msg = "UPLO argument must be 'L' or 'U'"
         raise ValueError(msg)
@@ -538,7 +550,7 @@ def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
         part = f * utgu - f * matmul(matmul(ut, conj(u)), real(utgu) * _eye(n))
         mid = part if mid is None else mid + part
     if mid is None:
-        return np.zeros(_shape(a))
+        return _zero_ct(g, ans, a)
     r = solve(ut, matmul(mid, ut))
     return r if np.iscomplexobj(plain(a)) else real(r)
 
@@ -637,7 +649,7 @@ def _svd_vjp(g: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
             inner = inner + matmul(matmul(proj, gu), vh / expand_dims(s, -1))
         r = inner if r is None else r + inner
     if r is None:
-        return np.zeros(_shape(a))
+        return _zero_ct(g, ans, a)
     return r
 
 
@@ -710,8 +722,7 @@ def _qr_square_vjp(gq: Any, gr: Any, q: Any, r: Any) -> Any:
     if gq is not None:
         part = -matmul(_mt(gq), q)
         mm = part if mm is None else mm + part
-    low = tril(mm, -1)
-    sym = low + _mt(low) + tril(mm) - low
+    sym = tril(mm) + _mt(tril(mm, -1))
     b = matmul(q, sym)
     if gq is not None:
         b = b + gq
@@ -724,7 +735,7 @@ def _qr_vjp(g: Any, ans: Any, a: Any, *, mode: str) -> Any:
     gq = gq if _given(gq) else None
     gr = gr if _given(gr) else None
     if gq is None and gr is None:
-        return np.zeros(_shape(a))
+        return _zero_ct(g, ans, a)
     m, n = _shape(a)[-2:]
     if m >= n:
         return _qr_square_vjp(gq, gr, q, r)
@@ -1052,22 +1063,21 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     shp = _shape(x)
     nd = len(shp)
     if axis is None:
-        y = reshape(x, (-1,))
-        ax = 0
+        axes = list(range(nd))
     elif isinstance(axis, tuple):
         axes = [_normalize_axis(a, nd) for a in axis]
-        rest = [i for i in range(nd) if i not in axes]
-        y = transpose(x, axes + rest)
-        y = reshape(y, (int(np.prod([shp[i] for i in axes])), *[shp[i] for i in rest]))
-        ax = 0
     else:
-        y, ax = x, axis
-    res = norm(y, ord=ord, axis=ax)
+        axes = [_normalize_axis(axis, nd)]
+    if len(axes) == 1:
+        res = norm(x, ord=ord, axis=axes[0])
+    else:
+        # the axes as one flattened leading axis
+        rest = [i for i in range(nd) if i not in axes]
+        y = x if axes == list(range(nd)) else transpose(x, axes + rest)
+        y = reshape(y, (int(np.prod([shp[i] for i in axes])), *[shp[i] for i in rest]))
+        res = norm(y, ord=ord, axis=0)
     if keepdims:
-        keep = set(range(nd)) if axis is None else set(axes if isinstance(axis, tuple) else [])
-        if not isinstance(axis, tuple) and axis is not None:
-            keep = {_normalize_axis(axis, nd)}
-        res = reshape(res, tuple(1 if i in keep else d for i, d in enumerate(shp)))
+        res = reshape(res, tuple(1 if i in axes else d for i, d in enumerate(shp)))
     return res
 
 
