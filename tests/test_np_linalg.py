@@ -366,6 +366,18 @@ def test_eigh_result_and_eigvalsh() -> None:
     a = _spd(8, (3, 3))
     res = anp.linalg.eigh(a)
     assert type(res) is type(np.linalg.eigh(a))
+
+    def f(x: Any) -> Any:
+        # on a BVar too, numpy's result type: a pair with numpy's field names
+        r = anp.linalg.eigh(x)
+        assert type(r) is type(res)
+        assert isinstance(r.eigenvectors, ad.BVar)
+        w, _ = r
+        return anp.sum(r.eigenvalues * w)
+
+    np.testing.assert_allclose(
+        ad.grad(f)(a), autograd.grad(lambda x: agnp.sum(agnp.linalg.eigh(x)[0] ** 2))(a)
+    )
     # (autograd differentiates eigh, not eigvalsh)
     for uplo in ["L", "U"]:
         check(
@@ -908,6 +920,17 @@ def test_errors_as_numpy() -> None:
     with pytest.raises(np.linalg.LinAlgError, match="positive definite"):
         ad.grad(lambda x: anp.sum(anp.linalg.cholesky(x)))(-np.eye(2))
     assert anp.linalg.LinAlgError is np.linalg.LinAlgError
+
+
+@pytest.mark.parametrize(
+    "name", ["slogdet", "pinv", "cholesky", "eigh", "svd", "qr", "norm", "eigvalsh", "cond"]
+)
+def test_complex_bvars_are_refused_where_rules_are_real(name: str) -> None:
+    # these rules are written for real values: a complex BVar is a clear TypeError
+    a = _spd(81, (2, 2))
+    culprit = {"eigvalsh": "eigh", "cond": "svd"}.get(name, name)
+    with pytest.raises(TypeError, match=f"linalg.{culprit} differentiates real inputs only"):
+        ad.grad(lambda x: anp.sum(anp.real(getattr(anp.linalg, name)(x * (1.0 + 0.0j))[0])))(a)
 
 
 # ----- coverage: every differentiable name has a second-order case above -----

@@ -132,6 +132,24 @@ def _zero_ct(g: Any, ans: Any, a: Any) -> Any:
     return np.zeros(batch + _shape(a))
 
 
+def _parts(res: BVar[Any]) -> Any:
+    """numpy's result tuple (``EighResult``, ``SVDResult``...) of the parts of a BVar of
+    one: it unpacks, indexes and has numpy's field names."""
+    pv = plain(res)
+    return type(pv)(*(res[i] for i in range(len(pv))))
+
+
+def _real_only(name: str, *xs: Any) -> None:
+    """Complex BVars are refused where the rule is written for real values only."""
+    for x in xs:
+        if type(x) is BVar and np.iscomplexobj(plain(x)):
+            msg = (
+                f"optic_ad.numpy.linalg.{name} differentiates real inputs only, "
+                f"not {plain(x).dtype}"
+            )
+            raise TypeError(msg)
+
+
 def _mat(x: Any) -> Any:
     """A cotangent of a stack of scalars as a stack of 1x1 matrices (for broadcasting)."""
     return expand_dims(x, (-2, -1))
@@ -235,6 +253,7 @@ def slogdet(a: Any) -> Any:
     """
     if type(a) is not BVar:
         return _la.slogdet(a)
+    _real_only("slogdet", a)
     _check_square(a, "slogdet")
     res = _la.slogdet(plain(a))
     return type(res)(res.sign, lift(_LOGDET, (a,), {}))
@@ -313,6 +332,7 @@ def pinv(a: T, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_VA
         kw["rtol"] = plain(rtol)
     if type(a) is not BVar:
         return _la.pinv(a, **kw)  # type: ignore[no-any-return]
+    _real_only("pinv", a)
     return lift(_PINV, (a,), kw)  # type: ignore[no-any-return]
 
 
@@ -458,6 +478,7 @@ def cholesky(a: T, /, *, upper: bool = False) -> T:
     """
     if type(a) is not BVar:
         return _la.cholesky(a, upper=upper)  # type: ignore[no-any-return]
+    _real_only("cholesky", a)
     _check_square(a, "cholesky")
     low = lift(_CHOLESKY, (a,), {})
     return _mt(low) if upper else low  # type: ignore[no-any-return]
@@ -509,12 +530,13 @@ def eigh(a: Any, UPLO: str = "L") -> Any:
     """
     if type(a) is not BVar:
         return _la.eigh(a, UPLO)
+    _real_only("eigh", a)
     UPLO = UPLO.upper()
     if UPLO not in ("L", "U"):
         msg = "UPLO argument must be 'L' or 'U'"
         raise ValueError(msg)
     _check_square(a, "eigh")
-    return lift(_EIGH, (a,), {"UPLO": UPLO})
+    return _parts(lift(_EIGH, (a,), {"UPLO": UPLO}))
 
 
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
@@ -579,7 +601,7 @@ def eig(a: Any) -> Any:
     if type(a) is not BVar:
         return _la.eig(a)
     _check_square(a, "eig")
-    return lift(_EIG, (a,), {})
+    return _parts(lift(_EIG, (a,), {}))
 
 
 def eigvals(a: Any) -> Any:
@@ -685,6 +707,7 @@ def svd(
     """
     if type(a) is not BVar:
         return _la.svd(a, full_matrices, compute_uv, hermitian)
+    _real_only("svd", a)
     if hermitian:
         msg = "svd: hermitian=True is not differentiable; use hermitian=False on BVars"
         raise NotImplementedError(msg)
@@ -693,7 +716,7 @@ def svd(
         raise LinAlgError(msg)
     if not compute_uv:
         return lift(_SVD, (a,), {"full_matrices": False})[1]
-    return lift(_SVD, (a,), {"full_matrices": full_matrices})
+    return _parts(lift(_SVD, (a,), {"full_matrices": full_matrices}))
 
 
 def svdvals(x: Any, /) -> Any:
@@ -775,6 +798,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     """
     if type(a) is not BVar:
         return _la.qr(a, mode)
+    _real_only("qr", a)
     if _ndim(a) < 2:
         msg = f"{_ndim(a)}-dimensional array given. Array must be at least two-dimensional"
         raise LinAlgError(msg)
@@ -782,7 +806,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     if mode == "r":
         return lift(_QR, (a,), {"mode": "reduced"})[1]
     if mode == "reduced" or (mode == "complete" and m <= n):
-        return lift(_QR, (a,), {"mode": mode})
+        return _parts(lift(_QR, (a,), {"mode": mode}))
     if mode in ("complete", "raw"):
         msg = f"qr: mode={mode!r} is not differentiable here; use mode='reduced' on BVars"
         raise NotImplementedError(msg)
@@ -1000,6 +1024,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     """
     if type(x) is not BVar:
         return _la.norm(x, ord, axis, keepdims)
+    _real_only("norm", x)
     nd = _ndim(x)
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
