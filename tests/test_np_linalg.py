@@ -386,6 +386,13 @@ def test_eigh_result_and_eigvalsh() -> None:
             ),
             [a],
         )
+    # numpy takes a lower-case UPLO too
+    check(
+        lambda m, x: (
+            m.linalg.eigh(x, UPLO="u")[0] if m is not agnp else m.linalg.eigh(x, UPLO="U")[0]
+        ),
+        [a],
+    )
     with pytest.raises(ValueError, match="UPLO"):
         ad.grad(lambda x: anp.sum(anp.linalg.eigh(x, UPLO="X")[0]))(a)
 
@@ -716,6 +723,12 @@ def test_norm_defaults_and_errors() -> None:
             npla.norm(x, ord, axis)
         with pytest.raises(ValueError, match=err):
             ad.grad(lambda v, o=ord, a=axis: anp.sum(anp.linalg.norm(v, o, a)))(x)
+    for bad in [[0, 1], "x"]:
+        with pytest.raises(TypeError, match="'axis' must be None") as theirs:
+            npla.norm(x, None, bad)
+        with pytest.raises(TypeError) as ours:
+            ad.grad(lambda v, b=bad: anp.sum(anp.linalg.norm(v, None, b)))(x)
+        assert str(ours.value) == str(theirs.value)
 
 
 def test_vector_and_matrix_norm() -> None:

@@ -1033,8 +1033,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
         axis = tuple(range(nd))
     elif not isinstance(axis, tuple):
         try:
-            axis = (int(axis.__index__()),)
-        except AttributeError as e:
+            axis = (int(axis),)
+        except Exception as e:
             msg = "'axis' must be None, an integer or a tuple of integers"
             raise TypeError(msg) from e
     if len(axis) == 1:
