@@ -33,22 +33,29 @@ IM = np.array([0.5, 0.9, -1.1])
 W = np.array([0.8, -0.3, 1.2])
 
 
-def check(f: Callable[..., Any], *xs: Any, hessian: bool = True) -> None:
+def check(f: Callable[..., Any], *xs: Any, hessian: bool = True, autograd_ok: bool = True) -> None:
     """Gradients (and Hessians) of the real ``f(anp, *xs)`` against autograd's and finite
-    differences, in each argument; every gradient is real."""
+    differences, in each argument; every gradient is real. ``autograd_ok=False`` where
+    autograd fails: finite differences only."""
     value, grads = ad.backprop_n(lambda *v: f(anp, *v), *xs)
     np.testing.assert_allclose(value, f(np, *xs), rtol=1e-12)
     for i, g in enumerate(grads):
         assert not np.iscomplexobj(g)
         assert np.shape(g) == np.shape(xs[i])
-        theirs = autograd.grad(lambda *v: f(agnp, *v), i)(*xs)
-        np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
         fd = fd_partial(lambda *v: f(np, *v), list(xs), i)
         np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-6)
+        if hessian:
+            h = ad.hessian(lambda *v: f(anp, *v), argnums=i)(*xs)
+            assert not np.iscomplexobj(h)
+            gi = ad.grad(lambda *v: f(anp, *v), argnums=i)
+            hd = fd_jacobian(gi, list(xs), i, eps=1e-5)
+            np.testing.assert_allclose(h, hd, rtol=1e-4, atol=1e-5)
+        if not autograd_ok:
+            continue
+        theirs = autograd.grad(lambda *v: f(agnp, *v), i)(*xs)
+        np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
         if not hessian:
             continue
-        h = ad.hessian(lambda *v: f(anp, *v), argnums=i)(*xs)
-        assert not np.iscomplexobj(h)
         with warnings.catch_warnings():
             # autograd warns that the Hessian of a linear function does not depend on x
             warnings.filterwarnings("ignore", "Output seems independent", UserWarning)
@@ -160,6 +167,35 @@ CASES: dict[str, Callable[..., Any]] = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_op_against_autograd(name: str) -> None:
     check(CASES[name], RE, IM)
+
+
+# autograd fails on these with complex values (its where, concatenate and pad rules):
+# finite differences only
+NO_AUTOGRAD: dict[str, Callable[..., Any]] = {
+    "where": lambda m, re, im: m.sum(m.abs(m.where(RE > 0, _z(m, re, im), re)) * W),
+    "concatenate": lambda m, re, im: m.sum(m.abs(m.concatenate([_z(m, re, im), im])) * 0.5),
+    "pad": lambda m, re, im: m.sum(m.abs(m.pad(_z(m, re, im), 1) + 0.3)),
+}
+
+
+@pytest.mark.parametrize("name", list(NO_AUTOGRAD))
+def test_op_against_finite_differences(name: str) -> None:
+    check(NO_AUTOGRAD[name], RE, IM, autograd_ok=False)
+
+
+def test_power_of_a_complex_base() -> None:
+    # d/dy z**y = z**y log z, also where re(z) < 0 (a real base there would give nan)
+    check(lambda m, re, im: m.sum(m.abs(m.power(_z(m, re, im), im + 2.0)) * W), RE, IM)
+    check(lambda m, re, im: m.sum(m.abs(m.power(2.0 + 0.0 * re, _z(m, re, im))) * W), RE, IM)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_std_of_complex_values(name: str) -> None:
+    # mean |z - mean z|^2: real, its cotangent is conjugated
+    check(lambda m, re, im: getattr(m, name)(_z(m, re, im) * (1.0 + 0.5j)), RE, IM)
+    check(
+        lambda m, re, im: m.sum(m.sin(getattr(m, name)(m.outer(_z(m, re, im), W), axis=0))), RE, IM
+    )
 
 
 def test_the_issues_example_gives_autograds_numbers() -> None:

@@ -542,8 +542,10 @@ def divide(x: Any, y: Any, /) -> Any:
 
 
 def _pow_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    # d/dy x**y = x**y log x, taken as 0 where x == 0 (as autograd does)
-    safe = where(plain(x) > 0, x, 1.0) if _shape(x) else (x if plain(x) > 0 else 1.0)
+    # d/dy x**y = x**y log x, taken as 0 where x == 0 (as autograd does); for a real x, also
+    # where x < 0 (a complex x has a logarithm there)
+    ok = plain(x) != 0 if _is_complex(x) else plain(x) > 0
+    safe = where(ok, x, 1.0) if _shape(x) else (x if ok else 1.0)
     return _ub(g * ans * _log(safe), y, ans)
 
 
@@ -2104,6 +2106,8 @@ def _flip(x: Any, axis: int) -> Any:
 
 def _var_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, ddof: float, keepdims: bool) -> Any:
     d = x - mean(x, axis=_axes(axis, _ndim(x)), keepdims=True)
+    if _is_complex(x):  # var is mean |d|^2: its cotangent is 2 conj(d) (see conj)
+        d, g = conj(d), _re(g)
     with np.errstate(divide="ignore"):
         # ddof == n: numpy's forward already warned and gave inf/nan
         scale = np.float64(2.0) / (_count(x, axis) - ddof)
@@ -2117,6 +2121,8 @@ def _std_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, ddof: float, keepdims: boo
         # one element per group: the deviation, hence std, is 0 for every x
         return ge * 0.0
     d = x - mean(x, axis=_axes(axis, _ndim(x)), keepdims=True)
+    if _is_complex(x):  # as in var
+        d, ge = conj(d), _re(ge)
     return ge * d / (_keep(ans, x, axis, keepdims) * (n - ddof))
 
 
