@@ -392,6 +392,7 @@ def test_errors_as_numpy() -> None:
 def test_frequencies_are_numpy_and_constant() -> None:
     np.testing.assert_array_equal(anp.fft.fftfreq(5, 0.1), np.fft.fftfreq(5, 0.1))
     np.testing.assert_array_equal(anp.fft.rfftfreq(6), np.fft.rfftfreq(6))
+    np.testing.assert_array_equal(anp.fft.rfftfreq(6, d=2.0, device="cpu"), np.fft.rfftfreq(6, 2.0))
     seen: list[Any] = []
 
     def f(d: Any) -> Any:

@@ -534,11 +534,11 @@ def ifftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
     return _shifts(v, axes, -1)
 
 
-def fftfreq(n: int, d: float = 1.0) -> Any:
+def fftfreq(n: int, d: float = 1.0, device: Any = None) -> Any:
     """``numpy.fft.fftfreq`` (no gradient: a BVar ``d`` is taken as its value)."""
-    return _npfft.fftfreq(n, plain(d))
+    return _npfft.fftfreq(n, plain(d), **({} if device is None else {"device": device}))
 
 
-def rfftfreq(n: int, d: float = 1.0) -> Any:
+def rfftfreq(n: int, d: float = 1.0, device: Any = None) -> Any:
     """``numpy.fft.rfftfreq`` (no gradient: a BVar ``d`` is taken as its value)."""
-    return _npfft.rfftfreq(n, plain(d))
+    return _npfft.rfftfreq(n, plain(d), **({} if device is None else {"device": device}))
