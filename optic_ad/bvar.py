@@ -128,7 +128,7 @@ def plain(x: Any) -> Any:
 def shape_of(x: Any) -> tuple[int, ...] | None:
     """The array shape of a float, numpy value or BVar of one; ``None`` for structures."""
     t = type(x)
-    if t is float or t is int:
+    if t is float or t is int or t is complex:
         return ()
     if t is np.ndarray or isinstance(x, np.generic):
         return x.shape  # type: ignore[no-any-return]

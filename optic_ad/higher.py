@@ -32,7 +32,7 @@ from optic_ad import numpy as anp
 from optic_ad import structure
 from optic_ad.bvar import BVar, item, plain
 from optic_ad.registry import one, zero
-from optic_ad.runners import check_output, grad, inputs, normalize_argnums
+from optic_ad.runners import check_output, grad, inputs, normalize_argnums, real_cotangent
 from optic_ad.tape import BATCH_SAFE_RULES, Tape, backward
 
 __all__ = ["derivative", "hessian", "jacobian"]
@@ -85,7 +85,7 @@ class _Puller:
         g = backward(self.tape, out._index, seed, 1)[0]
         if g is None:
             return zero(self.x)
-        return g
+        return real_cotangent(g)
 
     def pull(self, out: Any) -> Any:
         if type(out) is BVar and out._tape is self.tape:
@@ -107,19 +107,31 @@ class _Puller:
         return _zeros(self.x, np.shape(v) if _is_array_leaf(v) else ())
 
     def pull_leaf(self, out: BVar[Any], v: Any) -> Any:
+        if not (isinstance(v, complex | np.ndarray | np.generic) and np.iscomplexobj(v)):
+            return self.pull_part(out, v, 1.0)
+        # a complex output (the input is real): the derivatives of its real part, plus 1j
+        # times those of its imaginary part (whose cotangent is -1j, see real_cotangent)
+        re = self.pull_part(out, v, 1.0)
+        im = self.pull_part(out, v, -1j)
+        return structure.tree_map(lambda a, b: a + 1j * b, re, im)
+
+    def pull_part(self, out: BVar[Any], v: Any, unit: float | complex) -> Any:
         if not _is_array_leaf(v) or np.ndim(v) == 0:
-            return self.back(out, one(v))
+            return self.back(out, one(v) * unit if unit != 1.0 else one(v))
         shape: tuple[int, ...] = np.shape(v)
         if self.leaf_in and self.batched():
             n = int(np.prod(shape))
-            g = backward(self.tape, out._index, np.eye(n).reshape(shape + shape), 1)[0]
-            return _zeros(self.x, shape) if g is None else g
+            seed: Any = np.eye(n).reshape(shape + shape)
+            if unit != 1.0:
+                seed = seed * unit
+            g = backward(self.tape, out._index, seed, 1)[0]
+            return _zeros(self.x, shape) if g is None else real_cotangent(g)
         if 0 in shape:
             return _zeros(self.x, shape)  # an empty output: nothing to pull back
         rows = []
         for i in np.ndindex(*shape):
-            e = np.zeros(shape)
-            e[i] = 1.0
+            e = np.zeros(shape, dtype=np.result_type(unit, np.float64))
+            e[i] = unit
             rows.append(self.back(out, e))
         if self.leaf_in:
             return _stack(rows, shape)

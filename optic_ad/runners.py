@@ -20,8 +20,9 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 from optic_ad import bvar as _bvar
+from optic_ad import numpy as _anp
 from optic_ad import structure
-from optic_ad.bvar import BVar, assemble, plain
+from optic_ad.bvar import BVar, assemble, item, plain
 from optic_ad.registry import instance, one, zero
 from optic_ad.tape import PKG_DIR, NaNError, Tape, backward, is_float_error
 
@@ -114,15 +115,93 @@ def _int_array(x: Any) -> bool:
     return type(x) is np.ndarray and x.dtype.kind in "biu"
 
 
+def _is_complex(v: Any) -> bool:
+    t = type(v)
+    if t is float or t is BVar:
+        return False
+    if t is np.ndarray:
+        return v.dtype.kind == "c"  # type: ignore[no-any-return]
+    return t is complex or isinstance(v, np.complexfloating)
+
+
+def _complex_path(x: Any, at: str) -> str | None:
+    """Where ``x`` holds a complex number: ``at`` plus the keys down to it, or None."""
+    v = plain(x)
+    if _is_complex(v):
+        return at
+    nd = structure.node(v)
+    if nd is None:
+        return None
+    kids, aux = nd.flatten(v)
+    for k, c in zip(nd.keys(aux, len(kids)), kids, strict=True):
+        found = _complex_path(c, f"{at}[{k!r}]")
+        if found is not None:
+            return found
+    return None
+
+
+def _refuse_complex(x: Any, i: int, runner: str) -> None:
+    path = _complex_path(x, "")
+    if path is None:
+        return
+    what = f"argument {i}" + (f" holds a complex number at {path}" if path else " is complex")
+    msg = (
+        f"{runner}: {what}; optic_ad differentiates real inputs only (complex intermediates "
+        "are fine: anp.fft.fft, z * 1j, anp.abs(z)...). Pass the real and imaginary parts "
+        "as two real arrays and build z = re + 1j * im inside the function."
+    )
+    raise TypeError(msg)
+
+
+def real_cotangent(g: Any) -> Any:
+    """The real part of the cotangent ``g`` of a real input (optic_ad's inputs are real).
+
+    A complex intermediate (``x * 1j``, ``anp.fft.fft(x)``) may send a complex cotangent
+    back to a real value; its real part is the gradient (autograd's convention), and it
+    is taken once, here, at the inputs. A cotangent recorded on an outer tape (higher
+    order) is projected with the lifted ``real``, so it differentiates again.
+    """
+    t = type(g)
+    if t is float:
+        return g
+    if t is np.ndarray:
+        return g.real.copy() if g.dtype.kind == "c" else g
+    if t is BVar:
+        v = plain(g)
+        if _is_complex(v):
+            return _anp.real(g)
+        nd = structure.node(v)
+        if nd is None or _complex_path(v, "") is None:
+            return g
+        kids, aux = nd.flatten(v)
+        return assemble(
+            nd.unflatten(aux, [real_cotangent(item(g, k)) for k in nd.keys(aux, len(kids))])
+        )
+    if t is complex or isinstance(g, np.complexfloating):
+        return g.real
+    nd = structure.node(g)
+    if nd is None:
+        return g
+    kids, aux = nd.flatten(g)
+    fixed = [real_cotangent(c) for c in kids]
+    if all(f is c for f, c in zip(fixed, kids, strict=True)):
+        return g
+    return nd.unflatten(aux, fixed)
+
+
 def inputs(tape: Tape, xs: Sequence[Any], runner: str) -> list[Any]:
     """Record ``xs`` as the input nodes of ``tape`` (node ``i`` is input ``i``).
 
     An integer array argument is differentiated as the float64 array of its values (its
-    gradient is a float array); a Python ``int`` is a constant with a zero gradient.
+    gradient is a float array); a Python ``int`` is a constant with a zero gradient. A
+    complex argument (or one holding a complex number) is a ``TypeError``: optic_ad
+    differentiates real inputs (complex intermediates are fine).
     """
     vs: list[Any] = []
     for i, x in enumerate(xs):
         px = plain(x)
+        if type(px) is not float:
+            _refuse_complex(px, i, runner)
         if _int_array(px) and type(x) is not BVar:
             x = px = px.astype(np.float64)
         if _is_int_like(px):
@@ -189,6 +268,7 @@ def _finish(x: Any, g: Any, seen: set[int]) -> Any:
         if _int_array(px):
             return np.zeros(px.shape)
         return zero(px)
+    g = real_cotangent(g)
     if type(g) is BVar:
         return g
     return _fix(px, g, seen)

@@ -477,7 +477,7 @@ log1p = lift1("log1p", np.log1p, lambda g, ans, x: g / (1.0 + x), math.log1p)
 expm1 = lift1("expm1", np.expm1, lambda g, ans, x: g * (ans + 1.0), math.expm1)
 sqrt = lift1("sqrt", np.sqrt, lambda g, ans, x: g * 0.5 / ans, math.sqrt)
 square = lift1("square", np.square, lambda g, ans, x: g * 2.0 * x)
-abs = lift1("abs", np.abs, lambda g, ans, x: g * sign(x))
+abs = lift1("abs", np.abs, lambda g, ans, x: _abs_vjp(g, ans, x))  # complex: see below
 sin = lift1("sin", np.sin, lambda g, ans, x: g * _cos(x), math.sin)
 cos = lift1("cos", np.cos, lambda g, ans, x: -g * _sin(x), math.cos)
 tan = lift1("tan", np.tan, lambda g, ans, x: g * (1.0 + ans * ans), math.tan)
@@ -542,8 +542,10 @@ def divide(x: Any, y: Any, /) -> Any:
 
 
 def _pow_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    # d/dy x**y = x**y log x, taken as 0 where x == 0 (as autograd does)
-    safe = where(plain(x) > 0, x, 1.0) if _shape(x) else (x if plain(x) > 0 else 1.0)
+    # d/dy x**y = x**y log x, taken as 0 where x == 0 (as autograd does); for a real x, also
+    # where x < 0 (a complex x has a logarithm there)
+    ok = plain(x) != 0 if _is_complex(x) else plain(x) > 0
+    safe = where(ok, x, 1.0) if _shape(x) else (x if ok else 1.0)
     return _ub(g * ans * _log(safe), y, ans)
 
 
@@ -1203,36 +1205,105 @@ def floor_divide(x1: Any, x2: Any, /) -> Any:
     return np.floor_divide(plain(x1), plain(x2))
 
 
-# ----- real and complex parts, for real inputs (issue 14) -----
+# ----- complex numbers: real and imaginary parts, conj, angle, abs -----
+#
+# Inputs are real (the runners refuse complex ones) but intermediates may be complex
+# (``anp.fft.fft(x)``, ``x * 1j``). Their cotangents follow autograd's (and JAX's)
+# convention: the cotangent of ``z = x + iy`` for a real final output ``L`` is
+# ``dL/dx - 1j dL/dy``. So a holomorphic step ``w = f(z)`` has the rule ``g * f'(z)``, no
+# conjugation (``exp``, ``sin``, ``*``, ``/``... need nothing special), and
+#
+#   abs(z): re(g) conj(z) / |z| (0 at 0)     real(z): re(g) (as a complex number)
+#   imag(z): -1j re(g)                        conj(z): conj(g)
+#   angle(z): -1j re(g) / z
+#
+# A real value may be sent a complex cotangent (``x * 1j`` sends ``g * 1j`` to ``x``): only
+# its real part counts. It is taken where it matters: ``re(g)`` above, at the functions from
+# complex to real (their output is real), and once more at the runners' inputs. Every rule is
+# written with lifted functions, so it differentiates again.
 
 
-def _real_only(name: str, x: Any) -> None:
-    if type(x) is BVar and np.iscomplexobj(plain(x)):
-        msg = f"optic_ad.numpy.{name} differentiates real inputs only, not {plain(x).dtype}"
-        raise TypeError(msg)
+def _is_complex(x: Any) -> bool:
+    v = plain(x)
+    t = type(v)
+    if t is float:
+        return False
+    if t is np.ndarray:
+        return v.dtype.kind == "c"  # type: ignore[no-any-return]
+    return t is complex or isinstance(v, np.complexfloating)
+
+
+def _re(g: Any) -> Any:
+    """The real part of ``g``, the cotangent of a real value (see above)."""
+    if not _is_complex(g):
+        return g
+    if type(g) is np.ndarray:
+        return g.real.copy()
+    return real(g)
+
+
+def _nonzero(ans: Any) -> Any:
+    # |z| with its zeros replaced by 1 (there conj(z) is 0, so the gradient is 0)
+    zero_at = plain(ans) == 0
+    if not np.any(zero_at):
+        return ans
+    return 1.0 if np.ndim(zero_at) == 0 else where(zero_at, 1.0, ans)
+
+
+def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:
+    if _is_complex(x):
+        return _re(g) * conj(x) / _nonzero(ans)
+    return g * sign(x)
+
+
+def _angle_vjp(g: Any, ans: Any, x: Any, *, deg: bool) -> Any:
+    # d angle = (x dy - y dx) / |z|^2, so the cotangent is -1j conj(z) / |z|^2 = -1j / z
+    out = _re(g) * -1j / x
+    return out * (180.0 / math.pi) if deg else out
+
+
+_REAL = _prim("real", np.real, (lambda g, ans, x: _re(g) + 0j,))
+_IMAG = _prim("imag", np.imag, (lambda g, ans, x: -1j * _re(g),))
+_CONJ = _prim("conj", np.conj, (lambda g, ans, x: conj(g),))
+_ANGLE = _prim("angle", lambda x, *, deg: np.angle(x, deg=deg), (_angle_vjp,))
 
 
 def real(val: T) -> T:
-    """``numpy.real``: a real BVar is returned as it is (its gradient passes unchanged)."""
-    _real_only("real", val)
+    """``numpy.real``; a real BVar is returned as it is.
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> from optic_ad import numpy as anp
+        >>> ad.grad_bp(lambda v: anp.real(v * (1.0 + 2.0j)), 3.0)
+        1.0
+    """
     if type(val) is BVar:
-        return val
+        return lift(_REAL, (val,), _NO_KW) if _is_complex(val) else val
     v: Any = val
     out: T = np.real(v)
     return out
 
 
 def imag(val: Any) -> Any:
-    """``numpy.imag``: of a real BVar, the plain zeros (a constant)."""
-    _real_only("imag", val)
-    return np.imag(plain(val))
+    """``numpy.imag``; of a real BVar, the plain zeros (a constant).
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> from optic_ad import numpy as anp
+        >>> ad.grad_bp(lambda v: anp.imag(v * (1.0 + 2.0j)), 3.0)
+        2.0
+    """
+    if type(val) is BVar:
+        if _is_complex(val):
+            return lift(_IMAG, (val,), _NO_KW)
+        return np.imag(plain(val))
+    return np.imag(val)
 
 
 def conj(x: T, /) -> T:
-    """``numpy.conj``: a real BVar is returned as it is."""
-    _real_only("conj", x)
+    """``numpy.conj``; a real BVar is returned as it is."""
     if type(x) is BVar:
-        return x
+        return lift(_CONJ, (x,), _NO_KW) if _is_complex(x) else x
     v: Any = x
     out: T = np.conj(v)
     return out
@@ -1242,17 +1313,30 @@ conjugate = conj
 
 
 def angle(z: Any, deg: bool = False) -> Any:
-    """``numpy.angle``: of a real BVar, the plain 0 or pi (a constant)."""
-    _real_only("angle", z)
-    return np.angle(plain(z), deg=deg)
+    """``numpy.angle``; of a real BVar, the plain 0 or pi (a constant).
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> from optic_ad import numpy as anp
+        >>> ad.grad_bp(lambda v: anp.angle(1.0 + 1j * v), 1.0)
+        0.5
+    """
+    if type(z) is BVar:
+        if _is_complex(z):
+            return lift(_ANGLE, (z,), {"deg": deg})
+        return np.angle(plain(z), deg=deg)
+    return np.angle(z, deg=deg)
 
 
 def real_if_close(a: T, tol: float = 100) -> T:
-    """``numpy.real_if_close``: a real BVar is returned as it is."""
-    _real_only("real_if_close", a)
-    if type(a) is BVar:
-        return a
+    """``numpy.real_if_close``: on a complex BVar whose imaginary parts are all within
+    ``tol`` machine epsilons of 0, its real part (:func:`real`); a BVar otherwise is returned
+    as it is."""
     fwd: Callable[..., Any] = np.real_if_close  # its stubs type the result as an array
+    if type(a) is BVar:
+        if _is_complex(a) and not np.iscomplexobj(fwd(plain(a), tol=tol)):
+            return real(a)
+        return a
     out: T = fwd(a, tol=tol)
     return out
 
@@ -2022,6 +2106,8 @@ def _flip(x: Any, axis: int) -> Any:
 
 def _var_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, ddof: float, keepdims: bool) -> Any:
     d = x - mean(x, axis=_axes(axis, _ndim(x)), keepdims=True)
+    if _is_complex(x):  # var is mean |d|^2: its cotangent is 2 conj(d) (see conj)
+        d, g = conj(d), _re(g)
     with np.errstate(divide="ignore"):
         # ddof == n: numpy's forward already warned and gave inf/nan
         scale = np.float64(2.0) / (_count(x, axis) - ddof)
@@ -2035,6 +2121,8 @@ def _std_vjp(g: Any, ans: Any, x: Any, *, axis: Axis, ddof: float, keepdims: boo
         # one element per group: the deviation, hence std, is 0 for every x
         return ge * 0.0
     d = x - mean(x, axis=_axes(axis, _ndim(x)), keepdims=True)
+    if _is_complex(x):  # as in var
+        d, ge = conj(d), _re(ge)
     return ge * d / (_keep(ans, x, axis, keepdims) * (n - ddof))
 
 
