@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-
 MARKER = "<!-- numpy-reference -->"
 NUMPY_DOCS = "https://numpy.org/doc/stable/reference/generated/"
 SCIPY_DOCS = "https://docs.scipy.org/doc/scipy/reference/generated/"
