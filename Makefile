@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck pytest docs bench clean
+.PHONY: demo test lint typecheck pytest docs figures bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ pytest: $(STAMP)
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+
+# Redraw the figures of docs/img whose inputs changed (about a minute for all of them);
+# tests/test_docs_figures.py fails while one is out of date. `make figures ARGS=--all`
+# redraws every figure.
+figures: $(STAMP)
+	PYTHONPATH=. $(BIN)/python docs/figures.py $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -47,7 +47,7 @@ def _load(path: Path, name: str) -> types.ModuleType:
 
 
 table = _load(ROOT / "docs" / "hooks" / "numpy_table.py", "docs_hooks_numpy_table")
-site = _load(ROOT / "docs" / "hooks" / "site.py", "docs_hooks_site")
+chrome = _load(ROOT / "docs" / "hooks" / "chrome.py", "docs_hooks_chrome")
 roles = _load(ROOT / "tools" / "sphinx_roles.py", "optic_ad_sphinx_roles")
 
 
@@ -238,7 +238,7 @@ def test_tool_rewrites_a_file(tmp_path: Path) -> None:
 
 def test_output_blocks_are_labelled() -> None:
     md = "```python\nprint(1)\n```\n<!--pytest-codeblocks:expected-output-->\n```text\n1\n```\n"
-    assert '```text title="Output"\n1' in site.label_output(md)
+    assert '```text title="Output"\n1' in chrome.label_output(md)
 
 
 PAGES = sorted((ROOT / "docs").glob("**/*.md"))
