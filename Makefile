@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck pytest docs figures bench clean
+.PHONY: demo test lint typecheck pytest docs figures screenshots bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,12 @@ docs: $(STAMP)
 figures: $(STAMP)
 	PYTHONPATH=. $(BIN)/python docs/figures.py $(ARGS)
 
+# Screenshots of every page at 1280 px and 390 px into screenshots/ (needs a Chromium).
+screenshots: $(STAMP)
+	PYTHONPATH=. $(BIN)/python tools/screenshots.py
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) site .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site screenshots .mypy_cache .ruff_cache .hypothesis

@@ -37,7 +37,9 @@ class Figure:
 
     png: str
     draw: Callable[[Path], None]
-    inputs: tuple[str, ...]  # paths relative to the repository root, besides this script
+    inputs: tuple[
+        str, ...
+    ]  # paths relative to the repository root, besides this script
 
 
 def _plt() -> Any:
@@ -77,7 +79,11 @@ def draw_tanh(out: Path) -> None:
     fn: Callable[[Any], Any] = anp.tanh
     fig, ax = plt.subplots(figsize=(8, 4))
     for order in range(5):
-        ax.plot(xs, [fn(float(x)) for x in xs], label="tanh" if order == 0 else f"order {order}")
+        ax.plot(
+            xs,
+            [fn(float(x)) for x in xs],
+            label="tanh" if order == 0 else f"order {order}",
+        )
         fn = ad.derivative(fn)
     ax.set_xlabel("x")
     ax.legend(loc="lower right")
@@ -124,7 +130,9 @@ def draw_bench(out: Path) -> None:
 
 FIGURES: dict[str, Figure] = {
     "digits": Figure("digits.png", draw_digits, ("examples/digits.py",)),
-    "regression": Figure("regression.png", draw_regression, ("examples/regression.py",)),
+    "regression": Figure(
+        "regression.png", draw_regression, ("examples/regression.py",)
+    ),
     "tanh": Figure("tanh.png", draw_tanh, ()),
     "hessian": Figure("hessian.png", draw_hessian, ()),
     "bench": Figure("bench.png", draw_bench, ("bench/chart.py", "bench/results.json")),
@@ -158,10 +166,16 @@ def stale() -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("names", nargs="*", help=f"figures to draw (of {', '.join(FIGURES)})")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "names", nargs="*", help=f"figures to draw (of {', '.join(FIGURES)})"
+    )
     parser.add_argument("--all", action="store_true", help="redraw every figure")
-    parser.add_argument("--check", action="store_true", help="exit 1 if a figure is stale")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if a figure is stale"
+    )
     args = parser.parse_args(argv)
     if args.check:
         old = stale()

@@ -24,7 +24,9 @@ def _load_tool() -> ModuleType:
     name = "optic_ad_sphinx_roles"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "sphinx_roles.py")
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "tools" / "sphinx_roles.py"
+    )
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

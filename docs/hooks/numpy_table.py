@@ -192,7 +192,9 @@ def _is_no_grad(obj: Any) -> bool:
 
 def _numpy_own(obj: Any) -> bool:
     module = getattr(obj, "__module__", None) or ""
-    return callable(obj) and module.split(".")[0] == "numpy" and not isinstance(obj, type)
+    return (
+        callable(obj) and module.split(".")[0] == "numpy" and not isinstance(obj, type)
+    )
 
 
 def classify(source: Source, name: str, obj: Any) -> str:
@@ -246,13 +248,17 @@ def rows(source: Source) -> dict[str, list[Row]]:
         group = classify(source, name, obj)
         if not group:
             continue
-        counterpart = COUNTERPART.get(name, "") if source.module == "optic_ad.numpy" else ""
+        counterpart = (
+            COUNTERPART.get(name, "") if source.module == "optic_ad.numpy" else ""
+        )
         if not counterpart and _mirror_object(source.mirror, name) is not None:
             counterpart = f"{source.mirror}.{name}"
         notes = notes_for(source, name, obj, seen)
         if callable(obj) and not isinstance(obj, type):
             seen.setdefault(id(obj), name)
-        groups.setdefault(group, []).append(Row(f"{source.shown}.{name}", counterpart, notes))
+        groups.setdefault(group, []).append(
+            Row(f"{source.shown}.{name}", counterpart, notes)
+        )
     return groups
 
 
@@ -290,7 +296,9 @@ def reference_markdown() -> str:
             "optic_ad.numpy.fft": "Discrete Fourier transform: `anp.fft`",
         }.get(source.module, f"`{source.module}` (scipy extra)")
         body = [table(r) for r in groups.values()]
-        parts.append(f"### {title}\n\n" + ("\n\n".join(body) or "No function yet.") + "\n")
+        parts.append(
+            f"### {title}\n\n" + ("\n\n".join(body) or "No function yet.") + "\n"
+        )
     return "\n".join(parts)
 
 
