@@ -280,6 +280,13 @@ def table(rows_: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def _rank(group: str, shown: str) -> int:
+    """Rows in the order of :data:`GROUPS` (related functions together), others last."""
+    names = GROUPS.get(group, [])
+    name = shown.rsplit(".", 1)[-1]
+    return names.index(name) if name in names else len(names)
+
+
 def reference_markdown() -> str:
     """The whole generated reference: one section per group, then per lifted module."""
     parts: list[str] = []
@@ -289,7 +296,8 @@ def reference_markdown() -> str:
             order = [*GROUPS, OTHER]
             for group in order:
                 if group in groups:
-                    parts.append(f"### {group}\n\n{table(groups[group])}\n")
+                    ordered = sorted(groups[group], key=lambda r: _rank(group, r.name))
+                    parts.append(f"### {group}\n\n{table(ordered)}\n")
             continue
         title = {
             "optic_ad.numpy.linalg": "Linear algebra: `anp.linalg`",
