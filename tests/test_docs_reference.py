@@ -202,6 +202,21 @@ def test_module_resolver_finds_definitions() -> None:
     assert resolve("no_such_name") is None
 
 
+def test_only_documented_targets_are_linked() -> None:
+    """A cross-reference to an object the site does not render would break the strict
+    build: those stay inline code."""
+    documented = roles.documented_filter(API)
+    assert documented("optic_ad.runners.grad_bp")
+    assert documented("optic_ad.bvar.preview_var")  # rendered as optic_ad.optic_vars...
+    assert documented("optic_ad.numpy.core.lift1")  # a member of optic_ad.extend
+    assert not documented("optic_ad.tape.Sparse")  # internal
+    assert not documented("optic_ad.structure")  # modules have no anchor
+    resolve = roles.site_resolver("optic_ad.tape", documented)
+    assert roles.convert_roles(":class:`Sparse`, :class:`NaNError`", resolve) == (
+        "`Sparse`, [`NaNError`][optic_ad.tape.NaNError]"
+    )
+
+
 def test_no_docstring_keeps_a_raw_role_after_conversion() -> None:
     raw: list[str] = []
     for info in pkgutil.walk_packages(optic_ad.__path__, "optic_ad."):

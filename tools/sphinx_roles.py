@@ -4,9 +4,10 @@ optic_ad's docstrings are Markdown read by mkdocstrings, but some still carry re
 roles such as ``:func:`eval_bp```, ``:class:`~optic_ad.tape.Tape```, ``:mod:`optic_ad.numpy```
 (shown as literal text on the site) and literal blocks introduced by ``::``. This tool turns
 
-- a role whose target it can find into a cross-reference, ``[`eval_bp`][optic_ad.runners.eval_bp]``
-  (mkdocstrings/autorefs syntax: shown text, then the target's full path), and any other role
-  into inline code, ``update`` (``--plain`` makes every role inline code);
+- a role whose target it can find, and that the API pages document, into a cross-reference,
+  ``[`eval_bp`][optic_ad.runners.eval_bp]`` (mkdocstrings/autorefs syntax: shown text, then
+  the target's full path), and any other role into inline code, ``update`` (``--plain``
+  makes every role inline code);
 - ``text::`` followed by an indented block into ``text:`` and a fenced code block.
 
 Targets are looked up by importing the module being rewritten: a name is tried in that
@@ -154,6 +155,61 @@ def module_resolver(module: str) -> Resolver:
     return resolve
 
 
+def _entries(api: Path) -> list[tuple[str, bool]]:
+    """Each ``::: path`` of the API pages, and whether its members are rendered too (not
+    when its options say ``members: false``)."""
+    found: list[tuple[str, bool]] = []
+    for page in sorted(api.glob("*.md")):
+        lines = page.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("::: "):
+                options = []
+                for nxt in lines[i + 1 :]:
+                    if not nxt.startswith(" "):
+                        break
+                    options.append(nxt.strip())
+                found.append((line[4:].strip(), "members: false" not in options))
+    return found
+
+
+def documented_filter(api: Path = ROOT / "docs" / "api") -> Callable[[str], bool]:
+    """Whether a full path has an anchor on the site: an object an API page renders
+    (``::: path``, under that path or the path where it is defined), or a name of the
+    ``__all__`` of a module rendered whole. Modules are rendered without a heading, so
+    they have no anchor and are never linked.
+    """
+    anchors: set[str] = set()
+    for entry, whole in _entries(api):
+        try:
+            obj = _lookup(entry)
+        except (AttributeError, ValueError):
+            continue
+        if isinstance(obj, types.ModuleType):
+            if whole:
+                for name in getattr(obj, "__all__", []):
+                    member = getattr(obj, name, None)
+                    anchors.update(p for p in (f"{entry}.{name}", _path_of(member)) if p)
+            continue
+        anchors.update(p for p in (entry, _path_of(obj)) if p)
+
+    def documented(path: str) -> bool:
+        return path in anchors
+
+    return documented
+
+
+def site_resolver(module: str, documented: Callable[[str], bool]) -> Resolver:
+    """:func:`module_resolver`, keeping only the targets ``documented`` on the site (a
+    cross-reference to anything else would break ``mkdocs build --strict``)."""
+    resolve = module_resolver(module)
+
+    def known(target: str) -> str | None:
+        path = resolve(target)
+        return path if path is not None and documented(path) else None
+
+    return known
+
+
 def module_name(path: Path, root: Path = ROOT) -> str:
     """The dotted module name of a Python file under ``root``."""
     rel = path.resolve().relative_to(root).with_suffix("")
@@ -163,10 +219,21 @@ def module_name(path: Path, root: Path = ROOT) -> str:
     return ".".join(parts)
 
 
-def rewrite_file(path: Path, *, plain: bool = False, write: bool = True) -> bool:
-    """Rewrite one Python file; return whether it changed (or would change)."""
+def rewrite_file(
+    path: Path,
+    *,
+    plain: bool = False,
+    write: bool = True,
+    documented: Callable[[str], bool] | None = None,
+) -> bool:
+    """Rewrite one Python file; return whether it changed (or would change).
+
+    Roles become cross-references to the targets ``documented`` accepts (by default, those
+    the API pages render), inline code otherwise; with ``plain``, always inline code.
+    """
     text = path.read_text()
-    resolve = None if plain else module_resolver(module_name(path))
+    known = documented if documented is not None else documented_filter()
+    resolve = None if plain else site_resolver(module_name(path), known)
     new = convert(text, resolve)
     if new != text and write:
         path.write_text(new)
@@ -183,7 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     files = [f for p in args.paths for f in (sorted(p.rglob("*.py")) if p.is_dir() else [p])]
-    changed = [f for f in files if rewrite_file(f, plain=args.plain, write=not args.check)]
+    documented = documented_filter()
+    changed = [
+        f
+        for f in files
+        if rewrite_file(f, plain=args.plain, write=not args.check, documented=documented)
+    ]
     for f in changed:
         print(f)
     return 1 if args.check and changed else 0

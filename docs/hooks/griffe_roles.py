@@ -49,55 +49,8 @@ class SphinxRoles(griffe.Extension):
     def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
         """Convert the docstrings once the whole package is loaded."""
         tool = _load_tool()
-        documented = _documented()
+        documented = tool.documented_filter(ROOT / "docs" / "api")
         for obj in _objects(pkg):
-            if obj.docstring is None:
-                continue
-            module = obj.module.path
-            resolve = tool.module_resolver(module)
-
-            def known(target: str, resolve: Any = resolve) -> str | None:
-                path = resolve(target)
-                return path if path is not None and documented(path) else None
-
-            obj.docstring.value = tool.convert(obj.docstring.value, known)
-
-
-def _is_module(path: str) -> bool:
-    try:
-        importlib.import_module(path)
-    except ImportError:
-        return False
-    return True
-
-
-def _documented() -> Any:
-    """Whether a full path is rendered by one of the API pages (``::: module`` lines)."""
-    rendered: set[str] = set()
-    for page in (ROOT / "docs" / "api").glob("*.md"):
-        for line in page.read_text().splitlines():
-            if line.startswith("::: "):
-                rendered.add(line[4:].strip())
-
-    def documented(path: str) -> bool:
-        # modules are rendered without a heading (no anchor to link to): inline code
-        if _is_module(path):
-            return False
-        if path in rendered:
-            return True
-        module, _, name = path.rpartition(".")
-        if name.startswith("_"):
-            return False
-        while module:
-            if module in rendered:
-                try:
-                    target = importlib.import_module(module)
-                except ImportError:
-                    return False
-                public = getattr(target, "__all__", None)
-                head = path[len(module) + 1 :].split(".")[0]
-                return public is None or head in public
-            module = module.rpartition(".")[0]
-        return False
-
-    return documented
+            if obj.docstring is not None:
+                resolve = tool.site_resolver(obj.module.path, documented)
+                obj.docstring.value = tool.convert(obj.docstring.value, resolve)
