@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck pytest docs bench clean
+.PHONY: demo test lint typecheck pytest docs figures screenshots bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,18 @@ pytest: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 
+# Redraw the figures of docs/img whose inputs changed (about a minute for all of them);
+# tests/test_docs_figures.py fails while one is out of date. `make figures ARGS=--all`
+# redraws every figure.
+figures: $(STAMP)
+	PYTHONPATH=. $(BIN)/python docs/figures.py $(ARGS)
+
+# Screenshots of every page at 1280 px and 390 px into screenshots/ (needs a Chromium).
+screenshots: $(STAMP)
+	PYTHONPATH=. $(BIN)/python tools/screenshots.py
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) site .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site screenshots .mypy_cache .ruff_cache .hypothesis
