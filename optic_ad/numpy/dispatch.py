@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from optic_ad.bvar import BVar, plain
-from optic_ad.numpy import core
+from optic_ad.numpy import core, fft, linalg
 
 __all__ = ["array_function", "array_ufunc", "register_function", "register_ufunc"]
 
@@ -261,6 +261,55 @@ def _functions() -> dict[Callable[..., Any], Callable[..., Any]]:
         np.where: core.where,
         np.zeros_like: core.zeros_like,
     }
+    table.update(
+        {
+            np.linalg.cholesky: linalg.cholesky,
+            np.linalg.cond: linalg.cond,
+            np.linalg.cross: linalg.cross,
+            np.linalg.det: linalg.det,
+            np.linalg.diagonal: linalg.diagonal,
+            np.linalg.eig: linalg.eig,
+            np.linalg.eigh: linalg.eigh,
+            np.linalg.eigvals: linalg.eigvals,
+            np.linalg.eigvalsh: linalg.eigvalsh,
+            np.linalg.inv: linalg.inv,
+            np.linalg.lstsq: linalg.lstsq,
+            np.linalg.matmul: linalg.matmul,
+            np.linalg.matrix_norm: linalg.matrix_norm,
+            np.linalg.matrix_power: linalg.matrix_power,
+            np.linalg.matrix_rank: linalg.matrix_rank,
+            np.linalg.matrix_transpose: linalg.matrix_transpose,
+            np.linalg.multi_dot: linalg.multi_dot,
+            np.linalg.norm: linalg.norm,
+            np.linalg.outer: linalg.outer,
+            np.linalg.pinv: linalg.pinv,
+            np.linalg.qr: linalg.qr,
+            np.linalg.slogdet: linalg.slogdet,
+            np.linalg.solve: linalg.solve,
+            np.linalg.svd: linalg.svd,
+            np.linalg.svdvals: linalg.svdvals,
+            np.linalg.tensordot: linalg.tensordot,
+            np.linalg.tensorinv: linalg.tensorinv,
+            np.linalg.tensorsolve: linalg.tensorsolve,
+            np.linalg.trace: linalg.trace,
+            np.linalg.vecdot: linalg.vecdot,
+            np.linalg.vector_norm: linalg.vector_norm,
+            np.fft.fft: fft.fft,
+            np.fft.fft2: fft.fft2,
+            np.fft.fftn: fft.fftn,
+            np.fft.fftshift: fft.fftshift,
+            np.fft.ifft: fft.ifft,
+            np.fft.ifft2: fft.ifft2,
+            np.fft.ifftn: fft.ifftn,
+            np.fft.ifftshift: fft.ifftshift,
+            np.fft.irfft: fft.irfft,
+            np.fft.irfft2: fft.irfft2,
+            np.fft.irfftn: fft.irfftn,
+            np.fft.rfft: fft.rfft,
+            np.fft.rfft2: fft.rfft2,
+            np.fft.rfftn: fft.rfftn,
+        }
+    )
     introspection = (np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal)
     table.update((f, _plain_function(f)) for f in introspection)
     return table
