@@ -190,6 +190,8 @@ def _with_argnums(
     return transformed
 
 
+# Typing: the mypy plugin (optic_ad.mypy) gives the exact type from f's signature
+# (BVar[X] parameters and results become X); overloads cannot, as a lambda matches several.
 def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """The derivative of ``f``, a function of one scalar, as a function.
 
@@ -232,6 +234,7 @@ def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return df
 
 
+# (typed by the mypy plugin from f's signature; Fn without it)
 def jacobian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
     """The Jacobian of ``f`` with respect to argument ``argnums``, as a function.
 
@@ -261,6 +264,7 @@ def jacobian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
     return _with_argnums(f, argnums, "jacobian", lambda g, x: _jacobian_at(g, x, "jacobian"))
 
 
+# (typed by the mypy plugin from f's signature; Fn without it)
 def hessian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
     """The Hessian of a scalar-valued ``f``: the Jacobian of its gradient.
 
