@@ -33,6 +33,7 @@ from mypy.maptype import map_instance_to_supertype
 from mypy.messages import format_type_bare
 from mypy.nodes import ARG_OPT, ARG_POS, TypeInfo, Var
 from mypy.plugin import AttributeContext, FunctionContext, MethodContext, Plugin
+from mypy.subtypes import find_member
 from mypy.types import (
     AnyType,
     CallableType,
@@ -258,6 +259,10 @@ def _fn_of(ctx: FunctionContext) -> CallableType | None:
     if not ctx.arg_types or not ctx.arg_types[0]:
         return None
     f = get_proper_type(ctx.arg_types[0][0])
+    if isinstance(f, Instance):
+        # a callable object (a lifted function such as anp.sin is a protocol instance)
+        call = find_member("__call__", f, f)
+        f = get_proper_type(call) if call is not None else f
     if isinstance(f, Overloaded) and len(f.items) == 1:
         f = f.items[0]
     if not isinstance(f, CallableType):
@@ -398,6 +403,17 @@ _VALUE_RUNNERS = {_RUNNERS + n for n in ("backprop", "backprop2", "backprop_with
 _EVAL_RUNNERS = {_RUNNERS + n for n in ("eval_bp", "eval_bp2")}
 
 
+def _backprop_n_hook(ctx: FunctionContext) -> Type:
+    # (value, gradients): one gradient per argument, of that argument's type
+    f = _fn_of(ctx)
+    if f is None or len(ctx.arg_types) < 2 or not all(k == ARG_POS for k in ctx.arg_kinds[1]):
+        return ctx.default_return_type
+    xs = ctx.arg_types[1]
+    if len(xs) != len(f.arg_types):
+        return ctx.default_return_type
+    return _tuple(ctx, [_strip(f.ret_type), _tuple(ctx, list(xs))])
+
+
 def _eval_hook(ctx: FunctionContext) -> Type:
     f = _fn_of(ctx)
     return ctx.default_return_type if f is None else _strip(f.ret_type)
@@ -421,6 +437,8 @@ class OpticPlugin(Plugin):
             return _sum_of_bvars
         if fullname in _TRANSFORM_HOOKS:
             return _TRANSFORM_HOOKS[fullname]
+        if fullname == _RUNNERS + "backprop_n":
+            return _backprop_n_hook
         if fullname in _VALUE_RUNNERS:
             return _runner_hook
         if fullname in _EVAL_RUNNERS:
