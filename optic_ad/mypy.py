@@ -18,8 +18,24 @@ NamedTuple, generic or not) and returns ``Lens[Cls, <field type>]``, or reports 
 field as an ``attr-defined`` error. ``BVar`` has a ``__getattr__`` too (``v.w`` is
 ``v.view(lenses(Cls).w)`` at run time), typed ``BVar[Any]``; the same hook gives
 ``BVar[<field type>]``, and reports an unknown field, or any attribute of a BVar that does
-not hold a record (``BVar[float]``...), as an ``attr-defined`` error. Without the plugin the
-same code type-checks with ``Any`` fields. Nothing here is imported by ``optic_ad`` itself.
+not hold a record (``BVar[float]``...), as an ``attr-defined`` error.
+
+It also types what the type system alone cannot say:
+
+* the transforms, from the signature of the function they are given: each ``BVar[X]``
+  parameter becomes ``X`` and a ``BVar[Y]`` result ``Y`` (inside tuples and generic
+  containers too), so ``grad(loss)`` on ``loss(p: BVar[Net]) -> BVar[float]`` is
+  ``Callable[[Net], Net]``; ``argnums`` (an int or a tuple of ints, negative counted from
+  the end) picks the gradient's type, and one out of range is an ``[argnums]`` error;
+  ``value_and_grad``, ``derivative``, ``jacobian`` and ``hessian`` likewise (Jacobians and
+  Hessians of floats and arrays exactly, of other structures ``Any``); ``backprop``,
+  ``backprop2``, ``backprop_with``, ``backprop_n``, ``eval_bp`` and ``eval_bp2`` give the
+  plain type of the function's result;
+* ``v[i]`` with a literal ``i`` on a ``BVar[tuple[A, B]]`` (``BVar[A]`` or ``BVar[B]``);
+* ``sum(bvars, 0.0)`` as ``BVar[T]`` rather than ``BVar[T] | float``.
+
+Without the plugin the same code type-checks, with ``Any`` fields and transforms typed
+``Callable[..., Any]``. Nothing here is imported by ``optic_ad`` itself.
 """
 
 from __future__ import annotations

@@ -186,3 +186,7 @@ assert_type(ad.backprop2(loss2, net, 2.0), tuple[float, tuple[Net, float]])
 assert_type(ad.grad_bp2(loss2, net, 2.0), tuple[Net, float])
 assert_type(ad.eval_bp2(loss2, net, 2.0), float)
 assert_type(ad.backprop_n(loss2, net, 2.0), tuple[float, tuple[Net, float]])
+
+# a function generic over ad.Num through nested derivatives (DESIGN, Typing)
+assert_type(ad.derivative(ad.derivative(logistic))(0.5), float)
+assert_type(ad.grad(logistic)(0.5), float)
