@@ -603,8 +603,10 @@ class BVar(Generic[_T]):
     """A value of type ``T`` recorded on a tape.
 
     Inside a runner, arithmetic, ``optic_ad.numpy`` functions and optic access on a
-    BVar record the operations; ``value`` is the plain value. A BVar must not outlive
-    its runner (using it afterwards raises ``EscapedBVarError``).
+    BVar record the operations; ``value`` is the plain value. On a BVar of a record
+    (attrs class, dataclass, NamedTuple), ``v.w`` reads field ``w`` as ``v.view(lenses(Cls).w)``
+    does (typed ``BVar[<field type>]`` by the mypy plugin). A BVar must not outlive its
+    runner (using it afterwards raises ``EscapedBVarError``).
     """
 
     __slots__ = ("__weakref__", "_index", "_tape", "value")

@@ -200,6 +200,10 @@ def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     ``derivative`` nests to any order, and works on symbolic expressions
     (:mod:`optic_ad.symbolic`) as well as numbers. An ``int`` argument is taken as a float.
 
+    Typing: with the mypy plugin, ``derivative(f)`` of ``f(t: BVar[float]) -> BVar[T2[float,
+    Vec]]`` is ``Callable[[float], T2[float, Vec]]``; a function of plain values (``def
+    cube(x: float) -> float``) or generic over ``ad.Num`` keeps its own type.
+
     Args:
         f: a function of one scalar (float, 0-d array or symbolic expression).
 

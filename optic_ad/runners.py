@@ -468,6 +468,11 @@ def grad(f: Fn, argnums: int | tuple[int, ...] = 0, *, debug_nans: bool = False)
     ``grad(f)(x)`` is ``grad_bp(f, x)``; with a tuple ``argnums`` it returns a tuple of
     gradients. Nests: ``grad(grad(f))`` is the second derivative.
 
+    Typing: with the mypy plugin (``plugins = optic_ad.mypy``) the result is typed from
+    ``f``'s signature: ``grad(loss)`` on ``loss(p: BVar[Net], s: float) -> BVar[float]`` is
+    ``Callable[[Net, float], Net]``, with ``argnums=(0, 1)`` it returns ``tuple[Net, float]``.
+    Without the plugin, ``Callable[..., Any]``.
+
     Examples:
         >>> import optic_ad as ad
         >>> from optic_ad import numpy as anp
