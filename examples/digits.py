@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -26,7 +26,6 @@ from optic_ad import numpy as anp
 from optic_ad import optim
 
 Arr = NDArray[np.float64]
-N = TypeVar("N")
 
 
 @attrs.frozen
@@ -42,9 +41,10 @@ class Net(ad.Numeric):
 L = ad.lenses(Net)
 
 
-def logistic(x: N) -> N:
-    """The logistic function, written with operators only: works on any numeric type."""
-    return 1.0 / (1.0 + anp.exp(-x))  # type: ignore[operator, no-any-return]
+def logistic(x: ad.Num) -> ad.Num:
+    """The logistic function, written with operators only: runs on floats, arrays and BVars
+    of them (``ad.Num``)."""
+    return 1.0 / (1.0 + anp.exp(-x))
 
 
 def run_net(net: Any, x: Arr) -> Any:

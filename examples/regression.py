@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -27,7 +27,6 @@ from optic_ad import numpy as anp
 from optic_ad import optim
 
 Arr = NDArray[np.float64]
-N = TypeVar("N")
 
 LOW, HIGH = -3.0, 3.0
 NOISE = 0.1
@@ -52,9 +51,10 @@ def truth(x: Arr) -> Arr:
     return np.exp(np.sin(2.0 * x))
 
 
-def logistic(x: N) -> N:
-    """The logistic function, written with operators only: works on any numeric type."""
-    return 1.0 / (1.0 + anp.exp(-x))  # type: ignore[operator, no-any-return]
+def logistic(x: ad.Num) -> ad.Num:
+    """The logistic function, written with operators only: runs on floats, arrays and BVars
+    of them (``ad.Num``)."""
+    return 1.0 / (1.0 + anp.exp(-x))
 
 
 def run_net(net: Any, x: Arr) -> Any:

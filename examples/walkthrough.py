@@ -7,7 +7,7 @@ lenses; ``eval_bp`` runs it, ``grad_bp`` returns a ``Net``, and 50 steps of
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import numpy as np
@@ -17,7 +17,6 @@ import optic_ad as ad
 from optic_ad import numpy as anp
 
 Vec = NDArray[np.float64]
-N = TypeVar("N")
 
 
 @attrs.frozen
@@ -33,9 +32,10 @@ class Net(ad.Numeric):
 L = ad.lenses(Net)
 
 
-def logistic(x: N) -> N:
-    """The logistic function, written with operators only: works on any numeric type."""
-    return 1.0 / (1.0 + anp.exp(-x))  # type: ignore[operator, no-any-return]
+def logistic(x: ad.Num) -> ad.Num:
+    """The logistic function, written with operators only: runs on floats, arrays and BVars
+    of them (``ad.Num``)."""
+    return 1.0 / (1.0 + anp.exp(-x))
 
 
 def run_net(net: Any, x: Vec) -> Any:

@@ -6,6 +6,7 @@ has the type of the input.
 """
 
 from optic_ad.bvar import BVar as BVar
+from optic_ad.bvar import Num as Num
 from optic_ad.bvar import auto as auto
 from optic_ad.bvar import const as const
 from optic_ad.bvar import over_var as over_var

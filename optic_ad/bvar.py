@@ -25,6 +25,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
 import numpy as np
+from numpy.typing import NDArray
 
 from optic_ad import structure
 from optic_ad.registry import add, lifted_type, one, register, zero
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # optics: typing only (optics.py sits above this module)
 
 __all__ = [
     "BVar",
+    "Num",
     "Prim",
     "assemble",
     "auto",
@@ -70,6 +72,8 @@ __all__ = [
 _T = TypeVar("_T")
 A = TypeVar("A")
 S = TypeVar("S")
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 _new = object.__new__
 
@@ -564,12 +568,45 @@ SPARSE_RULES.update((_r_assemble, _r_set_path))
 BATCH_SAFE_RULES.add(_r_assemble)
 
 
+# record class -> {field name: child key} (the name, or the position in a NamedTuple);
+# None for a class that is not a record
+_FIELD_KEYS: dict[type, dict[str, Hashable] | None] = {}
+_UNSEEN: Any = object()
+
+
+def _field_keys(cls: type) -> dict[str, Hashable] | None:
+    names = structure.field_names(cls)
+    keys: dict[str, Hashable] | None = None
+    if names is not None:
+        positional = issubclass(cls, tuple)
+        keys = {n: (i if positional else n) for i, n in enumerate(names)}
+    _FIELD_KEYS[cls] = keys
+    return keys
+
+
+def _no_field(cls: type, name: str, keys: dict[str, Hashable] | None) -> AttributeError:
+    if keys is None:
+        msg = (
+            f"'BVar' object has no attribute {name!r} (it holds a {cls.__qualname__}, not a "
+            "record: v.field reads fields of attrs classes, dataclasses and NamedTuples)"
+        )
+        return AttributeError(msg)
+    n = cls.__qualname__
+    msg = (
+        f"{n} has no field {name!r} (fields: {', '.join(keys)}); read a field with v.field "
+        f"or v.view(ad.lenses({n}).field)"
+    )
+    return AttributeError(msg)
+
+
 class BVar(Generic[_T]):
     """A value of type ``T`` recorded on a tape.
 
     Inside a runner, arithmetic, ``optic_ad.numpy`` functions and optic access on a
-    BVar record the operations; ``value`` is the plain value. A BVar must not outlive
-    its runner (using it afterwards raises ``EscapedBVarError``).
+    BVar record the operations; ``value`` is the plain value. On a BVar of a record
+    (attrs class, dataclass, NamedTuple), ``v.w`` reads field ``w`` as ``v.view(lenses(Cls).w)``
+    does (typed ``BVar[<field type>]`` by the mypy plugin). A BVar must not outlive its
+    runner (using it afterwards raises ``EscapedBVarError``).
     """
 
     __slots__ = ("__weakref__", "_index", "_tape", "value")
@@ -751,15 +788,18 @@ class BVar(Generic[_T]):
         """``np.sum(v)``, ``np.hstack([v, w])``: the lifted function records the node."""
         return _dispatch.array_function(func, args, kwargs)
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
-        # numpy would otherwise build an object array of scalar BVars: slow, and a silent
-        # zero gradient when such an array is returned
-        msg = (
-            "numpy cannot put a BVar into an array (np.array, np.asarray): use "
-            "optic_ad.numpy.array or optic_ad.numpy.stack (import optic_ad.numpy as anp), "
-            "or v.value for a plain copy (a constant to the rest of the computation)."
-        )
-        raise TypeError(msg)
+    if not TYPE_CHECKING:
+        # hidden from type checkers: with ``__array__`` numpy's stubs would take a BVar for
+        # an array-like and type ``ndarray @ v`` as an ndarray instead of a BVar
+        def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
+            # numpy would otherwise build an object array of scalar BVars: slow, and a silent
+            # zero gradient when such an array is returned
+            msg = (
+                "numpy cannot put a BVar into an array (np.array, np.asarray): use "
+                "optic_ad.numpy.array or optic_ad.numpy.stack (import optic_ad.numpy as anp), "
+                "or v.value for a plain copy (a constant to the rest of the computation)."
+            )
+            raise TypeError(msg)
 
     # ----- comparisons compare values: plain results, no node, no gradient -----
 
@@ -843,8 +883,14 @@ class BVar(Generic[_T]):
     def __len__(self) -> int:
         return len(plain(self))
 
-    def __iter__(self) -> Iterator[BVar[Any]]:
-        # (typed as BVars, the common case; a dict's keys are plain values)
+    @overload
+    def __iter__(self: BVar[list[_V]]) -> Iterator[BVar[_V]]: ...
+    @overload
+    def __iter__(self: BVar[dict[_K, _V]]) -> Iterator[_K]: ...  # type: ignore[overload-overlap]
+    @overload
+    def __iter__(self) -> Iterator[BVar[Any]]: ...
+    def __iter__(self) -> Iterator[Any]:
+        # (a dict's keys are plain values; elements and rows are BVars)
         pv = plain(self)
         if isinstance(pv, dict):
             return iter(list(pv))  # a dict iterates over its keys
@@ -853,6 +899,16 @@ class BVar(Generic[_T]):
             raise TypeError(msg)
         return (self[i] for i in range(len(pv)))
 
+    @overload
+    def __getitem__(self: BVar[dict[_K, _V]], idx: _K) -> BVar[_V]: ...
+    @overload
+    def __getitem__(self: BVar[list[_V]], idx: int) -> BVar[_V]: ...
+    @overload
+    def __getitem__(self: BVar[list[_V]], idx: slice) -> BVar[list[_V]]: ...
+    @overload
+    def __getitem__(self: BVar[tuple[_V, ...]], idx: int) -> BVar[_V]: ...
+    @overload
+    def __getitem__(self, idx: Any) -> BVar[Any]: ...
     def __getitem__(self, idx: Any) -> BVar[Any]:
         v: Any = self.value
         if type(v) is np.ndarray:
@@ -871,6 +927,41 @@ class BVar(Generic[_T]):
             picked = [self[i] for i in range(*idx.indices(len(pv)))]
             return assemble(picked if isinstance(pv, list) else tuple(picked))  # type: ignore[no-any-return]
         return item(self, idx)  # type: ignore[no-any-return]
+
+    # ----- field access: v.w is v.view(lenses(Cls).w) -----
+
+    def __getattr__(self, name: str) -> BVar[Any]:
+        """``v.w`` on a BVar of a record (attrs class, dataclass, NamedTuple) is the field
+        ``w`` as a BVar, recorded as ``v.view(ad.lenses(Cls).w)`` records it.
+
+        Only reached when ordinary lookup fails, so BVar's own attributes (``value``,
+        ``shape``, ``view``...) win over fields of the same name: read those with ``view``.
+        Names starting with ``_`` (dunders that numpy, copy and pickle probe for, private
+        fields) raise ``AttributeError`` at once.
+        """
+        if name[:1] == "_" or name == "value":
+            # `value` too: it is unset while copy/pickle rebuild a BVar, and looking it up
+            # here again would recurse
+            raise AttributeError(f"'BVar' object has no attribute {name!r}")
+        val: Any = self.value
+        pv = val
+        while type(pv) is BVar:
+            pv = pv.value
+        cls = type(pv)
+        keys = _FIELD_KEYS.get(cls, _UNSEEN)
+        if keys is _UNSEEN:
+            keys = _field_keys(cls)
+        if keys is not None:
+            k = keys.get(name, _UNSEEN)
+            if k is not _UNSEEN:
+                if val is pv:
+                    # the common case, as `item` records it, without its generic steps
+                    part = getattr(val, name)
+                    tp = type(part)
+                    if tp is float or tp is np.ndarray:
+                        return _rec(self._tape, part, r_item, (self._index,), (val, k))
+                return item(self, k)  # type: ignore[no-any-return]
+        raise _no_field(cls, name, keys)
 
     # ----- optics -----
 
@@ -900,14 +991,28 @@ class BVar(Generic[_T]):
         return to_list_of_var(optic, self)
 
 
-def const(x: _T) -> _T:
+Num = TypeVar("Num", float, NDArray[np.float64], BVar[float], BVar[NDArray[np.float64]])
+"""The numeric type of code that runs both ways, plainly and inside a runner.
+
+A constrained type variable (Haskell's ``Floating a => a -> a``): ``def logistic(x: Num) ->
+Num`` is checked once for each of ``float``, ``NDArray[np.float64]``, ``BVar[float]`` and
+``BVar[NDArray[np.float64]]``, so it may use operators (with plain numbers on either side),
+``optic_ad.numpy`` functions and ``abs``; a call gives back the type it was given
+(``logistic(2.0)`` is a ``float``, ``logistic(v)`` on a ``BVar[float]`` a ``BVar[float]``).
+It can be passed to ``derivative``, ``grad`` and the other transforms.
+"""
+
+
+def const(x: _T) -> BVar[_T]:
     """Use ``x`` as a constant inside a differentiated function: no gradient flows to it.
 
     Plain values already are constants wherever they are mixed with BVars, so ``const``
-    returns ``x`` unchanged; it exists for readability and for the BVar-typed API
-    (``auto`` is the same function, under backprop's name).
+    returns ``x`` unchanged at run time; it is typed ``BVar[T]`` so that a constant can be
+    passed where the BVar-typed API wants a ``BVar`` (``auto`` is the same function, under
+    backprop's name). Arithmetic, ``optic_ad.numpy`` and the ``*_var`` optic functions
+    accept it; BVar methods (``.view``, ``.value``) need a real BVar.
     """
-    return x
+    return x  # type: ignore[return-value]  # a plain value is a constant BVar
 
 
 auto = const

@@ -202,6 +202,8 @@ def _with_argnums(
     return transformed
 
 
+# Typing: the mypy plugin (optic_ad.mypy) gives the exact type from f's signature
+# (BVar[X] parameters and results become X); overloads cannot, as a lambda matches several.
 def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """The derivative of ``f``, a function of one scalar, as a function.
 
@@ -209,6 +211,10 @@ def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     component (a float for a float, an array for an array, a tuple for a tuple...).
     ``derivative`` nests to any order, and works on symbolic expressions
     (:mod:`optic_ad.symbolic`) as well as numbers. An ``int`` argument is taken as a float.
+
+    Typing: with the mypy plugin, ``derivative(f)`` of ``f(t: BVar[float]) -> BVar[T2[float,
+    Vec]]`` is ``Callable[[float], T2[float, Vec]]``; a function of plain values (``def
+    cube(x: float) -> float``) or generic over ``ad.Num`` keeps its own type.
 
     Args:
         f: a function of one scalar (float, 0-d array or symbolic expression).
@@ -244,6 +250,7 @@ def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return df
 
 
+# (typed by the mypy plugin from f's signature; Fn without it)
 def jacobian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
     """The Jacobian of ``f`` with respect to argument ``argnums``, as a function.
 
@@ -273,6 +280,7 @@ def jacobian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
     return _with_argnums(f, argnums, "jacobian", lambda g, x: _jacobian_at(g, x, "jacobian"))
 
 
+# (typed by the mypy plugin from f's signature; Fn without it)
 def hessian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
     """The Hessian of a scalar-valued ``f``: the Jacobian of its gradient.
 

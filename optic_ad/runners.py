@@ -411,6 +411,8 @@ def _arrayish(v: Any) -> bool:
 @overload
 def eval_bp(f: Callable[[BVar[A]], BVar[Z]], x: A) -> Z: ...
 @overload
+def eval_bp(f: Callable[[BVar[A]], Z], x: A) -> Z: ...
+@overload
 def eval_bp(f: Callable[[A], Z], x: A) -> Z: ...
 def eval_bp(f: Callable[[Any], Any], x: Any) -> Any:
     """Run ``f`` on ``x`` without recording anything (``f(x)``, at no extra cost).
@@ -424,7 +426,7 @@ def eval_bp(f: Callable[[Any], Any], x: Any) -> Any:
 @overload
 def backprop(f: Callable[[BVar[A]], BVar[Z]], x: A, *, debug_nans: bool = False) -> tuple[Z, A]: ...
 @overload
-def backprop(f: Callable[[BVar[A]], Any], x: A, *, debug_nans: bool = False) -> tuple[Any, A]: ...
+def backprop(f: Callable[[BVar[A]], Z], x: A, *, debug_nans: bool = False) -> tuple[Z, A]: ...
 def backprop(f: Callable[[BVar[A]], Any], x: A, *, debug_nans: bool = False) -> tuple[Any, A]:
     """The value of a scalar-valued ``f`` at ``x`` and its gradient (same type as ``x``).
 
@@ -467,6 +469,14 @@ def grad_bp(f: Callable[[BVar[A]], Any], x: A, *, debug_nans: bool = False) -> A
     return g  # type: ignore[no-any-return]
 
 
+@overload
+def backprop_with(
+    f: Callable[[BVar[A]], BVar[Z]], x: A, seed: Z, *, debug_nans: bool = False
+) -> tuple[Z, A]: ...
+@overload
+def backprop_with(
+    f: Callable[[BVar[A]], Any], x: A, seed: Any, *, debug_nans: bool = False
+) -> tuple[Any, A]: ...
 def backprop_with(
     f: Callable[[BVar[A]], Any], x: A, seed: Any, *, debug_nans: bool = False
 ) -> tuple[Any, A]:
@@ -487,11 +497,23 @@ def backprop_with(
 # ----- two and n arguments -----
 
 
-def eval_bp2(f: Callable[[Any, Any], Z], x: Any, y: Any) -> Z:
+@overload
+def eval_bp2(f: Callable[[BVar[A], BVar[B]], BVar[Z]], x: A, y: B) -> Z: ...
+@overload
+def eval_bp2(f: Callable[[Any, Any], Z], x: Any, y: Any) -> Z: ...
+def eval_bp2(f: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
     """Run ``f`` on ``(x, y)`` without recording anything."""
     return f(x, y)
 
 
+@overload
+def backprop2(
+    f: Callable[[BVar[A], BVar[B]], BVar[Z]], x: A, y: B, *, debug_nans: bool = False
+) -> tuple[Z, tuple[A, B]]: ...
+@overload
+def backprop2(
+    f: Callable[[BVar[A], BVar[B]], Z], x: A, y: B, *, debug_nans: bool = False
+) -> tuple[Z, tuple[A, B]]: ...
 def backprop2(
     f: Callable[[BVar[A], BVar[B]], Any], x: A, y: B, *, debug_nans: bool = False
 ) -> tuple[Any, tuple[A, B]]:
@@ -517,15 +539,19 @@ def backprop_n(f: Fn, *xs: Any, debug_nans: bool = False) -> tuple[Any, tuple[An
 # ----- transforms -----
 
 
-@overload
-def grad(f: Fn, argnums: int = 0, *, debug_nans: bool = False) -> Fn: ...
-@overload
-def grad(f: Fn, argnums: tuple[int, ...], *, debug_nans: bool = False) -> Fn: ...
+# Typing: ``Fn`` to ``Fn`` here; the mypy plugin (optic_ad.mypy) gives the exact type from
+# f's signature (BVar[X] parameters become X), for every arity and argnums. Overloads
+# cannot: a lambda matches several of them, and mypy then answers Any.
 def grad(f: Fn, argnums: int | tuple[int, ...] = 0, *, debug_nans: bool = False) -> Fn:
     """The gradient function of a scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     ``grad(f)(x)`` is ``grad_bp(f, x)``; with a tuple ``argnums`` it returns a tuple of
     gradients. Nests: ``grad(grad(f))`` is the second derivative.
+
+    Typing: with the mypy plugin (``plugins = optic_ad.mypy``) the result is typed from
+    ``f``'s signature: ``grad(loss)`` on ``loss(p: BVar[Net], s: float) -> BVar[float]`` is
+    ``Callable[[Net, float], Net]``, with ``argnums=(0, 1)`` it returns ``tuple[Net, float]``.
+    Without the plugin, ``Callable[..., Any]``.
 
     Examples:
         >>> import optic_ad as ad
@@ -556,6 +582,7 @@ def only_args(f: Fn, args: Sequence[Any], nums: Sequence[int]) -> Fn:
     return g
 
 
+# (typed by the mypy plugin, as grad)
 def value_and_grad(f: Fn, argnums: int | tuple[int, ...] = 0, *, debug_nans: bool = False) -> Fn:
     """Like :func:`grad`, but the returned function gives ``(f(*args), gradient)``.
 

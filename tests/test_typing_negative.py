@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 HEADER = """\
 from __future__ import annotations
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, assert_type
 import attrs
@@ -81,6 +82,64 @@ NEGATIVE: dict[str, tuple[str, str]] = {
         r'error: Unsupported operand types for >> \("Lens\[A, float\]" and "Lens\[C, float\]"\)'
         r"  \[operator\]",
     ),
+    # ----- field access on BVars (v.w) -----
+    "unknown_field_on_bvar": (
+        "def f(v: ad.BVar[A]) -> object:\n    return v.z",
+        r'error: "A" has no field "z" \(fields: x, y\)  \[attr-defined\]',
+    ),
+    "unknown_field_on_bvar_namedtuple": (
+        "def f(v: ad.BVar[N]) -> object:\n    return v.m",
+        r'error: "N" has no field "m" \(fields: n\)  \[attr-defined\]',
+    ),
+    "attribute_of_a_bvar_of_float": (
+        "def f(v: ad.BVar[float]) -> object:\n    return v.w",
+        r'error: "BVar\[float\]" has no attribute "w" \(v.<field> reads the fields of records',
+    ),
+    "field_type_through_bvar": (
+        "def f(v: ad.BVar[A]) -> ad.BVar[str]:\n    return v.x",
+        r'error: Incompatible return value type \(got "BVar\[float\]", expected "BVar\[str\]"\)',
+    ),
+    "literal_index_out_of_range": (
+        "def f(v: ad.BVar[tuple[float, float]]) -> object:\n    return v[2]",
+        r"error: Tuple index out of range \(2 for 2 items\)",
+    ),
+    # ----- transforms -----
+    "grad_result_used_as_str": (
+        "def loss(v: ad.BVar[float]) -> ad.BVar[float]:\n    return v * v\n"
+        "s: str = ad.grad(loss)(3.0)",
+        r'error: Incompatible types in assignment \(expression has type "float", '
+        r'variable has type "str"\)  \[assignment\]',
+    ),
+    "grad_of_a_record_given_another": (
+        "def loss(v: ad.BVar[A]) -> ad.BVar[float]:\n    return v.x\nad.grad(loss)(C(1.0))",
+        r'error: Argument 1 has incompatible type "C"; expected "A"  \[arg-type\]',
+    ),
+    "grad_argnums_result": (
+        "def loss(v: ad.BVar[A], s: ad.BVar[float]) -> ad.BVar[float]:\n    return v.x * s\n"
+        "a: A = ad.grad(loss, argnums=1)(A(1.0, None), 2.0)",
+        r'error: Incompatible types in assignment \(expression has type "float", '
+        r'variable has type "A"\)',
+    ),
+    "argnums_out_of_range": (
+        "def f(a: ad.BVar[float]) -> ad.BVar[float]:\n    return a\nad.grad(f, argnums=1)",
+        r"error: argnums 1 out of range for a function of 1 argument\(s\)  \[argnums\]",
+    ),
+    "derivative_result_type": (
+        "def f(t: ad.BVar[float]) -> ad.BVar[ad.T2[float, float]]:\n"
+        "    return ad.collect_var(ad.T2(t, t))  # type: ignore[no-any-return]\n"
+        "x: float = ad.derivative(f)(1.0)",
+        r'error: Incompatible types in assignment \(expression has type "T2\[float, float\]", '
+        r'variable has type "float"\)',
+    ),
+    "backprop_of_a_lambda_is_typed": (
+        "s: str = ad.backprop(lambda v: v * v, 3.0)[0]",
+        r'error: Incompatible types in assignment \(expression has type "float", '
+        r'variable has type "str"\)',
+    ),
+    "num_is_numbers_only": (
+        "def g(x: ad.Num) -> ad.Num:\n    return x\ng('a')",
+        r'error: Value of type variable "ad.Num" of "g" cannot be "str"',
+    ),
 }
 
 POSITIVE = """\
@@ -89,11 +148,39 @@ assert_type(ad.lenses(A).y, ad.Lens[A, str | None])
 assert_type(ad.lenses(C).x, ad.Lens[C, float])
 assert_type(ad.lenses(N).n, ad.Lens[N, float])
 assert_type(ad.lenses(A).y >> ad.just, ad.Traversal[A, Any])
+
+
+def fields(v: ad.BVar[A], c: ad.BVar[C], n: ad.BVar[N]) -> None:
+    assert_type(v.x, ad.BVar[float])
+    assert_type(v.y, ad.BVar[str | None])
+    assert_type(c.x, ad.BVar[float])
+    assert_type(n.n, ad.BVar[float])
+
+
+def loss(v: ad.BVar[A]) -> ad.BVar[float]:
+    return v.x * v.x
+
+
+assert_type(ad.grad(loss), Callable[[A], A])
+assert_type(ad.backprop(lambda v: loss(v), A(1.0, None)), tuple[float, A])
 """
 
 WITHOUT_PLUGIN = """\
 assert_type(ad.lenses(A).x, ad.Lens[A, Any])
 assert_type(ad.lenses(A).z, ad.Lens[A, Any])
+
+
+def fields(v: ad.BVar[A]) -> None:
+    assert_type(v.x, ad.BVar[Any])
+    assert_type(v.z, ad.BVar[Any])
+
+
+def loss(v: ad.BVar[A]) -> ad.BVar[float]:
+    return v.x * v.x
+
+
+assert_type(ad.grad(loss), Callable[..., Any])
+assert_type(ad.grad_bp(loss, A(1.0, None)), A)
 """
 
 

@@ -586,6 +586,14 @@ _WHERE = _prim(
 )
 
 
+# (typing: a BVar on either side gives a BVar; `object`, not Any, in the fallbacks, as mypy
+# answers Any when an argument holding Any, as NDArray does, matches several overloads)
+@overload
+def where(cond: object, x: BVar[T], y: object, /) -> BVar[T]: ...
+@overload
+def where(cond: object, x: object, y: BVar[T], /) -> BVar[T]: ...
+@overload
+def where(cond: object, x: object, y: object, /) -> Any: ...
 def where(cond: Any, x: Any, y: Any, /) -> Any:
     """``numpy.where(cond, x, y)``; the gradient flows to the chosen side only."""
     return lift(_WHERE, (plain(cond), x, y), {})
@@ -873,6 +881,11 @@ _BROADCAST_COPY = _prim(
 )
 
 
+# (typing: a BVar gives a BVar)
+@overload
+def broadcast_to(x: BVar[T], shape: tuple[int, ...], /) -> BVar[T]: ...
+@overload
+def broadcast_to(x: object, shape: tuple[int, ...], /) -> Any: ...
 def broadcast_to(x: Any, shape: tuple[int, ...], /) -> Any:
     """``numpy.broadcast_to``; the gradient is summed back to ``x``'s shape."""
     return lift(_BROADCAST, (x,), {"shape": tuple(shape)})
@@ -932,6 +945,11 @@ _CONCAT = _prim("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis), 
 _STACK = _prim("stack", lambda *xs, axis: np.stack(xs, axis=axis), _Each(_stack_vjp))
 
 
+# (typing: a sequence of BVars gives a BVar)
+@overload
+def concatenate(xs: Sequence[BVar[T]], /, axis: int = 0) -> BVar[T]: ...
+@overload
+def concatenate(xs: Sequence[object], /, axis: int = 0) -> Any: ...
 def concatenate(xs: Sequence[Any], /, axis: int = 0) -> Any:
     """``numpy.concatenate``; each input gets its slice of the gradient."""
     return lift(_CONCAT, tuple(xs), {"axis": axis})
@@ -1032,6 +1050,13 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
 matmul = lift2("matmul", np.matmul, _matmul_vjp_a, _matmul_vjp_b)
 
 
+# (typing: a BVar on either side gives a BVar)
+@overload
+def dot(x: BVar[Any], y: object, /) -> BVar[Any]: ...
+@overload
+def dot(x: object, y: BVar[Any], /) -> BVar[Any]: ...
+@overload
+def dot(x: object, y: object, /) -> Any: ...
 def dot(x: Any, y: Any, /) -> Any:
     """``numpy.dot``: a product with a scalar, ``matmul`` for vectors and matrices, and for
     N-d operands the sum over the last axis of ``x`` and the second-to-last of ``y`` (the
@@ -2342,7 +2367,8 @@ def nansum(
         return np.nansum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
     _unsupported("nansum", dtype=dtype, out=out)
     axes = _red_axes(axis, _ndim(a))
-    return sum(where(np.isnan(plain(a)), 0.0, a), axis=axes, keepdims=keepdims)
+    masked: Any = where(np.isnan(plain(a)), 0.0, a)
+    return sum(masked, axis=axes, keepdims=keepdims)
 
 
 def nanmean(
