@@ -40,10 +40,11 @@ Case = Callable[..., Any]
 
 
 class NS:
-    """A namespace pair: ``sp`` (special functions) and ``np`` (numpy)."""
+    """A namespace pair: ``sp`` (special functions; also named ``stats`` for the
+    distributions of test_scipy_stats) and ``np`` (numpy)."""
 
     def __init__(self, sp: Any, np_: Any) -> None:
-        self.sp = sp
+        self.sp = self.stats = sp
         self.np = np_
 
 
@@ -177,45 +178,57 @@ class _MustBatch:
             assert all(self.seen), "a rule on the tape is not batch-safe"
 
 
-def check(f: Case, xs: list[Any], *, ag: bool = True, hessian: bool = True) -> None:
-    """``f(OURS, *xs)``: on plain values exactly scipy's result; on BVars its value,
+def check(
+    f: Case,
+    xs: list[Any],
+    *,
+    ag: bool = True,
+    fd: bool = True,
+    hessian: bool = True,
+    ns: tuple[NS, NS, NS] | None = None,
+) -> None:
+    """``f(ours, *xs)``: on plain values exactly scipy's result; on BVars its value,
     gradient, Jacobian (batched seed) and Hessian in each argument against finite
-    differences and (``ag``) autograd."""
-    ref = f(PLAIN, *xs)
-    mine = f(OURS, *xs)
+    differences (``fd``) and autograd (``ag``). ``ns`` is (ours, autograd's, plain scipy's),
+    by default the special functions'."""
+    ours, theirs, scipys = ns or (OURS, THEIRS, PLAIN)
+    ref = f(scipys, *xs)
+    mine = f(ours, *xs)
     assert type(mine) is type(ref)
     np.testing.assert_array_equal(mine, ref)
 
-    value, grads = ad.backprop_n(_loss(OURS, f), *xs)
-    np.testing.assert_allclose(value, _loss(PLAIN, f)(*xs), rtol=1e-12, atol=1e-12)
+    value, grads = ad.backprop_n(_loss(ours, f), *xs)
+    np.testing.assert_allclose(value, _loss(scipys, f)(*xs), rtol=1e-12, atol=1e-12)
     for i, g in enumerate(grads):
         assert np.shape(g) == np.shape(xs[i])
-        np.testing.assert_allclose(g, fd_partial(_loss(PLAIN, f), xs, i), rtol=1e-5, atol=1e-6)
+        if fd:
+            fdg = fd_partial(_loss(scipys, f), xs, i)
+            np.testing.assert_allclose(g, fdg, rtol=1e-5, atol=1e-6)
         if ag:
-            theirs = autograd.grad(_loss(THEIRS, f), i)(*xs)
-            np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
+            theirs_g = autograd.grad(_loss(theirs, f), i)(*xs)
+            np.testing.assert_allclose(g, theirs_g, rtol=1e-9, atol=1e-12)
         batched = np.ndim(xs[i]) > 0
         if batched and np.ndim(ref) > 0:
             with _MustBatch():
-                jac = ad.jacobian(lambda *v: f(OURS, *v), argnums=i)(*xs)
-            np.testing.assert_allclose(
-                jac, fd_jacobian(lambda *v: f(PLAIN, *v), xs, i), rtol=1e-5, atol=1e-6
-            )
+                jac = ad.jacobian(lambda *v: f(ours, *v), argnums=i)(*xs)
+            if fd:
+                fdj = fd_jacobian(lambda *v: f(scipys, *v), xs, i)
+                np.testing.assert_allclose(jac, fdj, rtol=1e-5, atol=1e-6)
             if ag:
-                np.testing.assert_allclose(
-                    jac, autograd.jacobian(lambda *v: f(THEIRS, *v), i)(*xs), rtol=1e-9, atol=1e-12
-                )
+                agj = autograd.jacobian(lambda *v: f(theirs, *v), i)(*xs)
+                np.testing.assert_allclose(jac, agj, rtol=1e-9, atol=1e-12)
         if not hessian:
             continue
         if batched:
             with _MustBatch():
-                h = ad.hessian(_loss(OURS, f), argnums=i)(*xs)
+                h = ad.hessian(_loss(ours, f), argnums=i)(*xs)
         else:
-            h = ad.hessian(_loss(OURS, f), argnums=i)(*xs)
-        gi = ad.grad(_loss(OURS, f), argnums=i)
-        np.testing.assert_allclose(h, fd_jacobian(gi, xs, i, eps=1e-5), rtol=1e-4, atol=1e-5)
+            h = ad.hessian(_loss(ours, f), argnums=i)(*xs)
+        if fd:
+            gi = ad.grad(_loss(ours, f), argnums=i)
+            np.testing.assert_allclose(h, fd_jacobian(gi, xs, i, eps=1e-5), rtol=1e-4, atol=1e-5)
         if ag:
-            hh = autograd.hessian(_loss(THEIRS, f), i)(*xs)
+            hh = autograd.hessian(_loss(theirs, f), i)(*xs)
             np.testing.assert_allclose(h, hh, rtol=1e-8, atol=1e-10)
 
 
