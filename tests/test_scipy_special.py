@@ -230,6 +230,26 @@ def check(
         if ag:
             hh = autograd.hessian(_loss(theirs, f), i)(*xs)
             np.testing.assert_allclose(h, hh, rtol=1e-8, atol=1e-10)
+    if hessian:
+        _check_mixed(f, xs, ag=ag, fd=fd, ours=ours, theirs=theirs)
+
+
+def _check_mixed(f: Case, xs: list[Any], *, ag: bool, fd: bool, ours: NS, theirs: NS) -> None:
+    """The mixed second derivatives (the off-diagonal blocks of the Hessian): the
+    Jacobian in argument j of the gradient in argument i, both ways round (each block
+    comes from a different rule)."""
+    for i in range(len(xs)):
+        gi = ad.grad(_loss(ours, f), argnums=i)
+        for j in range(len(xs)):
+            if j == i:
+                continue
+            hij = ad.jacobian(gi, argnums=j)(*xs)
+            if fd:
+                fdh = fd_jacobian(gi, xs, j, eps=1e-5)
+                np.testing.assert_allclose(hij, fdh, rtol=1e-4, atol=1e-5)
+            if ag:
+                agh = autograd.jacobian(autograd.grad(_loss(theirs, f), i), j)(*xs)
+                np.testing.assert_allclose(hij, agh, rtol=1e-8, atol=1e-10)
 
 
 def _grid(shape: tuple[int, ...], lo: float, hi: float, phase: float = 0.0) -> Any:
