@@ -565,3 +565,38 @@ def test_betainc_gradient_in_logs_survives_large_parameters() -> None:
     fd = (sc.betainc(600.0, 600.0, 0.5 + 1e-7) - sc.betainc(600.0, 600.0, 0.5 - 1e-7)) / 2e-7
     assert math.isfinite(g)
     np.testing.assert_allclose(g, fd, rtol=1e-5)
+
+
+@st.composite
+def _lse_args(draw: st.DrawFn) -> tuple[Arr, Arr | None, Any, bool]:
+    """An array, weights (None, or positive and broadcasting with it), an axis (None, an
+    int or a tuple, maybe negative) and keepdims."""
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    n = int(np.prod(shape))
+    a = np.array(draw(st.lists(st.floats(-4.0, 4.0), min_size=n, max_size=n))).reshape(shape)
+    b = None
+    if draw(st.booleans()):
+        bshape = shape[draw(st.integers(0, len(shape))) :]
+        bshape = tuple(1 if draw(st.booleans()) else d for d in bshape)
+        m = int(np.prod(bshape))
+        vals = draw(st.lists(st.floats(0.1, 3.0), min_size=m, max_size=m))
+        b = np.array(vals).reshape(bshape)
+    nd = len(shape)
+    kind = draw(st.sampled_from(["none", "int", "tuple"]))
+    axis: Any = None
+    if kind == "int":
+        axis = draw(st.integers(-nd, nd - 1))
+    elif kind == "tuple":
+        picked = draw(st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True))
+        axis = tuple(p - nd if draw(st.booleans()) else p for p in picked)
+    return a, b, axis, draw(st.booleans())
+
+
+@settings(max_examples=15, deadline=None)
+@given(args=_lse_args())
+def test_logsumexp_hypothesis(args: tuple[Arr, Arr | None, Any, bool]) -> None:
+    a, b, axis, keepdims = args
+    if b is None:
+        check(lambda m, a: m.sp.logsumexp(a, axis=axis, keepdims=keepdims), [a])
+    else:
+        check(lambda m, a, b: m.sp.logsumexp(a, axis=axis, b=b, keepdims=keepdims), [a, b])

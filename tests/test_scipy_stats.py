@@ -557,3 +557,16 @@ def test_usage_like_scipy() -> None:
     g = ad.grad_bp(nll, np.array([data.mean(), data.std()]))
     np.testing.assert_allclose(g, [0.0, 0.0], atol=1e-12)
     assert math.isclose(float(stats.norm.logpdf(0.0)), -0.5 * math.log(2 * math.pi))
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    data=st.data(),
+    k=st.integers(2, 4),
+)
+def test_dirichlet_hypothesis(data: st.DataObject, k: int) -> None:
+    alpha = np.array(data.draw(st.lists(st.floats(0.8, 4.0), min_size=k, max_size=k)))
+    w = np.array(data.draw(st.lists(st.floats(0.2, 1.0), min_size=k, max_size=k)))
+    x = w / np.sum(w)
+    check(lambda m, x, a: m.stats.dirichlet.logpdf(x, a), [x, alpha], fd=False, ns=NSS)
+    check(lambda m, x, a: m.stats.dirichlet.logpdf(x, a), [x[:-1], alpha], ns=NSS)
