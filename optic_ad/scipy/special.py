@@ -628,7 +628,8 @@ _YV = _prim(
     "yv", sc.yv, None, lambda g, ans, v, x: _ub(g * (yv(v - 1, x) - yv(v + 1, x)) * 0.5, x, ans)
 )
 _I0 = _prim("i0", sc.i0, lambda g, ans, x: g * i1(x))
-_I1 = _prim("i1", sc.i1, lambda g, ans, x: g * (i0(x) + iv(2.0, x)) * 0.5)
+# (iv(2, x) as ive(2, x) exp|x|: scipy's iv is NaN at subnormal x, where i1 is not)
+_I1 = _prim("i1", sc.i1, lambda g, ans, x: g * (i0(x) + ive(2.0, x) * anp.exp(anp.abs(x))) * 0.5)
 _IV = _prim(
     "iv", sc.iv, None, lambda g, ans, v, x: _ub(g * (iv(v - 1, x) + iv(v + 1, x)) * 0.5, x, ans)
 )
