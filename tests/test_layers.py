@@ -32,6 +32,15 @@ RANK = {
     "optic_ad.scipy": 9,  # re-exports integrate
     "optic_ad.scipy.special": 5,
     "optic_ad.scipy.stats": 5,
+    "optic_ad.scipy.stats._common": 5,
+    "optic_ad.scipy.stats.beta": 5,
+    "optic_ad.scipy.stats.chi2": 5,
+    "optic_ad.scipy.stats.dirichlet": 5,
+    "optic_ad.scipy.stats.gamma": 5,
+    "optic_ad.scipy.stats.multivariate_normal": 5,
+    "optic_ad.scipy.stats.norm": 5,
+    "optic_ad.scipy.stats.poisson": 5,
+    "optic_ad.scipy.stats.t": 5,
     "optic_ad.scipy.signal": 5,
     "optic_ad.scipy.linalg": 5,
     "optic_ad.scipy.integrate": 9,  # VJPs of the user's func through the runners
