@@ -8,11 +8,14 @@ Everything a new function needs, in one small public module (as autograd's ``ext
 * :class:`Prim` and :func:`lift` for anything else: ``Prim(name, forward, (vjp, ...))``
   applied with ``lift(prim, args, kwargs)`` records one node when an argument is a BVar and
   runs ``forward`` otherwise;
-* :func:`unbroadcast` sums a broadcast cotangent back to an argument's shape.
+* :func:`unbroadcast` sums a broadcast cotangent back to an argument's shape;
+* :func:`register_function` and :func:`register_ufunc` make a numpy function or ufunc of
+  someone else's (``scipy.special.erf``) called on a BVar record the lifted one.
 
-Write a VJP with Python operators and ``optic_ad.numpy`` (never ``np.`` on ``g``, ``ans`` or
-the arguments): on plain arrays it computes numbers, inside an outer runner it records, so
-the new function has second derivatives. Say ``batch_safe=True`` on a ``Prim`` only when
+Write a VJP with Python operators and ``optic_ad.numpy``: on plain arrays it computes
+numbers, inside an outer runner it records, so the new function has second derivatives.
+(numpy's own functions dispatch to the lifted ones on BVars too, but only those optic_ad
+lifts.) Say ``batch_safe=True`` on a ``Prim`` only when
 every VJP accepts extra leading dimensions on ``g`` (negative axes, ``...`` indexing): then
 ``jacobian`` and ``hessian`` pull a whole Jacobian back in one pass.
 
@@ -38,5 +41,16 @@ from optic_ad.numpy.core import lift1 as lift1
 from optic_ad.numpy.core import lift2 as lift2
 from optic_ad.numpy.core import reduction as reduction
 from optic_ad.numpy.core import unbroadcast as unbroadcast
+from optic_ad.numpy.dispatch import register_function as register_function
+from optic_ad.numpy.dispatch import register_ufunc as register_ufunc
 
-__all__ = ["Prim", "lift", "lift1", "lift2", "reduction", "unbroadcast"]
+__all__ = [
+    "Prim",
+    "lift",
+    "lift1",
+    "lift2",
+    "reduction",
+    "register_function",
+    "register_ufunc",
+    "unbroadcast",
+]

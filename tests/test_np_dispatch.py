@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.special
 
 import optic_ad as ad
 from optic_ad import extend
 from optic_ad import numpy as anp
 from optic_ad.bvar import plain
 from optic_ad.numpy import dispatch
+from optic_ad.scipy import special as osp_special
 from tests.helpers import fd_partial
 
 Case = Callable[[Any, Any], Any]
@@ -449,3 +451,64 @@ def test_a_custom_op_calling_unlifted_numpy_in_its_rule_names_the_op_at_second_o
     with pytest.raises(TypeError, match=r"numpy\.unwrap") as info:
         ad.hessian(f)(a)
     assert any("backward rule of op 'my_square'" in n for n in info.value.__notes__)
+
+
+# ----- scipy.special's ufuncs, registered by optic_ad.scipy.special -----
+
+SCIPY_CASES: list[tuple[str, Case]] = [
+    ("beta", lambda m, x: m.beta(x + 1.0, W + 2.0)),
+    ("betainc", lambda m, x: m.betainc(2.0, 3.0, x)),
+    ("betaincc", lambda m, x: m.betaincc(2.0, 3.0, x)),
+    ("betaln", lambda m, x: m.betaln(x + 1.0, 2.5)),
+    ("digamma", lambda m, x: m.digamma(x)),
+    ("entr", lambda m, x: m.entr(x)),
+    ("erf", lambda m, x: m.erf(x)),
+    ("erfc", lambda m, x: m.erfc(x)),
+    ("erfcinv", lambda m, x: m.erfcinv(x)),
+    ("erfcx", lambda m, x: m.erfcx(x)),
+    ("erfinv", lambda m, x: m.erfinv(x)),
+    ("expit", lambda m, x: m.expit(x)),
+    ("gamma", lambda m, x: m.gamma(x)),
+    ("gammainc", lambda m, x: m.gammainc(1.5, x)),
+    ("gammaincc", lambda m, x: m.gammaincc(1.5, x)),
+    ("gammaln", lambda m, x: m.gammaln(x)),
+    ("gammasgn", lambda m, x: m.gammasgn(x - 0.5) * x),
+    ("i0", lambda m, x: m.i0(x)),
+    ("i1", lambda m, x: m.i1(x)),
+    ("iv", lambda m, x: m.iv(2, x)),
+    ("ive", lambda m, x: m.ive(1, x)),
+    ("j0", lambda m, x: m.j0(x)),
+    ("j1", lambda m, x: m.j1(x)),
+    ("jn", lambda m, x: m.jn(2, x)),
+    ("jv", lambda m, x: m.jv(1.5, x)),
+    ("k0", lambda m, x: m.k0(x)),
+    ("k1", lambda m, x: m.k1(x)),
+    ("kv", lambda m, x: m.kv(0.5, x)),
+    ("log_expit", lambda m, x: m.log_expit(x)),
+    ("log_ndtr", lambda m, x: m.log_ndtr(x)),
+    ("logit", lambda m, x: m.logit(x)),
+    ("ndtr", lambda m, x: m.ndtr(x)),
+    ("ndtri", lambda m, x: m.ndtri(x)),
+    ("psi", lambda m, x: m.psi(x)),
+    ("rgamma", lambda m, x: m.rgamma(x)),
+    ("xlog1py", lambda m, x: m.xlog1py(x, W + 2.0)),
+    ("xlogy", lambda m, x: m.xlogy(W, x)),
+    ("y0", lambda m, x: m.y0(x)),
+    ("y1", lambda m, x: m.y1(x)),
+    ("yn", lambda m, x: m.yn(1, x)),
+    ("yv", lambda m, x: m.yv(0.5, x)),
+]
+
+
+@pytest.mark.parametrize(("name", "f"), SCIPY_CASES, ids=[n for n, _ in SCIPY_CASES])
+def test_scipy_special_ufuncs_on_a_bvar_record_the_lifted_function(name: str, f: Case) -> None:
+    value, grad = ad.backprop(_loss(scipy.special, f), X)
+    ref_value, ref_grad = ad.backprop(_loss(osp_special, f), X)
+    np.testing.assert_allclose(value, ref_value, rtol=1e-13)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-12, atol=1e-14)
+
+
+def test_every_registered_scipy_ufunc_has_a_case() -> None:
+    registered = {u for u in dispatch.UFUNCS if u.__name__ in osp_special.__all__}
+    cased = {getattr(scipy.special, n) for n, _ in SCIPY_CASES}
+    assert registered <= cased, registered - cased

@@ -33,7 +33,7 @@ import scipy.special as sc
 
 from optic_ad import numpy as anp
 from optic_ad.bvar import BVar, plain
-from optic_ad.extend import Prim, lift, unbroadcast
+from optic_ad.extend import Prim, lift, register_ufunc, unbroadcast
 
 __all__ = [
     "beta",
@@ -995,3 +995,50 @@ def log_softmax(x: T, axis: Axis = None) -> T:
     if type(x) is not BVar:
         return sc.log_softmax(x, axis=axis)  # type: ignore[no-any-return]
     return x - logsumexp(x, axis=axis, keepdims=anp.ndim(x) > 0)  # type: ignore[no-any-return]
+
+
+# scipy's own ufuncs on a BVar (``scipy.special.gammaln(v)``) record these functions too
+for _theirs, _ours in (
+    (sc.beta, beta),
+    (sc.betainc, betainc),
+    (sc.betaincc, betaincc),
+    (sc.betaln, betaln),
+    (sc.digamma, digamma),
+    (sc.entr, entr),
+    (sc.erf, erf),
+    (sc.erfc, erfc),
+    (sc.erfcinv, erfcinv),
+    (sc.erfcx, erfcx),
+    (sc.erfinv, erfinv),
+    (sc.expit, expit),
+    (sc.gamma, gamma),
+    (sc.gammainc, gammainc),
+    (sc.gammaincc, gammaincc),
+    (sc.gammaln, gammaln),
+    (sc.gammasgn, gammasgn),
+    (sc.i0, i0),
+    (sc.i1, i1),
+    (sc.iv, iv),
+    (sc.ive, ive),
+    (sc.j0, j0),
+    (sc.j1, j1),
+    (sc.jn, jn),
+    (sc.jv, jv),
+    (sc.k0, k0),
+    (sc.k1, k1),
+    (sc.kv, kv),
+    (sc.log_expit, log_expit),
+    (sc.log_ndtr, log_ndtr),
+    (sc.logit, logit),
+    (sc.ndtr, ndtr),
+    (sc.ndtri, ndtri),
+    (sc.psi, psi),
+    (sc.rgamma, rgamma),
+    (sc.xlog1py, xlog1py),
+    (sc.xlogy, xlogy),
+    (sc.y0, y0),
+    (sc.y1, y1),
+    (sc.yn, yn),
+    (sc.yv, yv),
+):
+    register_ufunc(_theirs, _ours)

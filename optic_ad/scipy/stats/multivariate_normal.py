@@ -23,8 +23,7 @@ import scipy.stats
 
 from optic_ad import numpy as anp
 from optic_ad.bvar import plain
-from optic_ad.extend import Prim, lift
-from optic_ad.scipy.stats._common import KW, any_bvar, array
+from optic_ad.scipy.stats._common import any_bvar, array
 
 __all__ = ["entropy", "logpdf", "pdf"]
 
@@ -32,39 +31,9 @@ _mvn = scipy.stats.multivariate_normal
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-# ----- inverse and log-determinant of a matrix (and stacks of them), differentiable -----
-#
-# Local to this module until optic_ad.numpy.linalg has them: each rule is written with the
-# lifted functions (and _inv itself), so they differentiate again, and accepts leading
-# batch dims on the cotangent.
-
-
-def _mT(a: Any) -> Any:  # noqa: N802 - the matrix transpose, as numpy's .mT
-    return anp.swapaxes(a, -1, -2)
-
-
-def _inv(a: Any) -> Any:
-    return lift(_INV, (a,), KW)
-
-
-def _inv_vjp(g: Any, ans: Any, a: Any) -> Any:
-    # d inv(A) = -inv(A) dA inv(A): the cotangent is -inv(A)^T g inv(A)^T
-    t = _mT(ans)
-    return -anp.matmul(anp.matmul(t, g), t)
-
-
-def _logdet_fwd(a: Any) -> Any:
-    sign, logdet = np.linalg.slogdet(a)
-    return np.where(sign > 0, logdet, np.nan)[()]
-
-
-_INV = Prim("inv", np.linalg.inv, (_inv_vjp,), batch_safe=True)
-_LOGDET = Prim(
-    "logdet",
-    _logdet_fwd,
-    (lambda g, ans, a: anp.expand_dims(g, (-2, -1)) * _mT(_inv(a)),),
-    batch_safe=True,
-)
+def _logdet(c: Any) -> Any:
+    # c is positive definite (checked where it is read), so its determinant's sign is 1
+    return anp.linalg.slogdet(c)[1]
 
 
 # ----- the distribution -----
@@ -131,8 +100,8 @@ def logpdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False)
     d = _dim(mean, cov)
     c = _cov_matrix("logpdf", cov, d, allow_singular)
     r = _points(x, d) - (0.0 if mean is None else array(mean))
-    maha = anp.sum(anp.matmul(r, _inv(c)) * r, axis=-1)
-    return _squeeze(-0.5 * (d * _LOG_2PI + lift(_LOGDET, (c,), KW) + maha))
+    maha = anp.sum(anp.matmul(r, anp.linalg.inv(c)) * r, axis=-1)
+    return _squeeze(-0.5 * (d * _LOG_2PI + _logdet(c) + maha))
 
 
 def pdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Any:
@@ -166,4 +135,4 @@ def entropy(mean: Any = None, cov: Any = 1) -> Any:
         return _mvn.entropy(mean, cov)
     d = _dim(mean, cov)
     c = _cov_matrix("entropy", cov, d, False)
-    return 0.5 * (d * (_LOG_2PI + 1.0) + lift(_LOGDET, (c,), KW))
+    return 0.5 * (d * (_LOG_2PI + 1.0) + _logdet(c))
