@@ -282,9 +282,36 @@ def test_gradients_are_exact_enough_for_an_ill_scaled_triangle() -> None:
     )
 
 
+def _chol_case(lower: bool) -> tuple[Any, Any]:
+    # a symmetrised input: scipy reads one triangle, the rule gives the symmetric gradient
+    def sym(m: Any, a: Any) -> Any:
+        return (a + m.transpose(a)) * 0.5 + 3.0 * np.eye(3)
+
+    def f(m: Any, a: Any) -> Any:
+        return la(m).cholesky(sym(m, a), lower=lower)
+
+    def oracle(m: Any, a: Any) -> Any:
+        factor = m.linalg.cholesky(sym(m, a))  # autograd.scipy has no cholesky
+        return factor if lower else m.transpose(factor)
+
+    return f, oracle
+
+
+@pytest.mark.parametrize("lower", [False, True])
+def test_cholesky(lower: bool) -> None:
+    f, oracle = _chol_case(lower)
+    a = _x((3, 3), 5)
+    np.testing.assert_array_equal(
+        linalg.cholesky(a @ a.T + 3 * np.eye(3), lower=lower),
+        scipy.linalg.cholesky(a @ a.T + 3 * np.eye(3), lower=lower),
+    )
+    check(f, [a], oracle=oracle)
+
+
 # every differentiable name of the module, with its first- and second-order test above
 # (check() takes Hessians unless told not to)
 ORDERS = {
+    "cholesky": ("test_cholesky", "test_cholesky"),
     "solve_triangular": ("test_solve_triangular", "test_solve_triangular"),
     "solve_banded": ("test_solve_banded", "test_solve_banded"),
     "solve_sylvester": ("test_solve_sylvester", "test_solve_sylvester"),

@@ -20,7 +20,7 @@ from optic_ad import numpy as anp
 from optic_ad.bvar import BVar
 from optic_ad.extend import Prim, lift
 
-__all__ = ["solve_banded", "solve_sylvester", "solve_triangular", "sqrtm"]
+__all__ = ["cholesky", "solve_banded", "solve_sylvester", "solve_triangular", "sqrtm"]
 
 Trans = Literal[0, 1, 2, "N", "T", "C"]
 _TRANS: dict[Any, int] = {0: 0, 1: 1, 2: 1, "N": 0, "T": 1, "C": 1}
@@ -380,3 +380,36 @@ def sqrtm(A: Any) -> Any:
     _real_only("sqrtm", A)
     _check_nd("sqrtm", A, (2,), "A")
     return lift(_SQRTM, (A,), {})
+
+
+def cholesky(
+    a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True
+) -> Any:
+    """``scipy.linalg.cholesky``: the upper factor ``U`` with ``a == U.T @ U`` (or, with
+    ``lower=True``, the lower ``L`` with ``a == L @ L.T``), differentiable through
+    :func:`optic_ad.numpy.linalg.cholesky` (the symmetric gradient, as autograd's).
+
+    Args:
+        a: a symmetric positive definite ``(n, n)`` matrix (or a stack of them on BVars).
+        lower: return the lower factor.
+        overwrite_a: passed to scipy for plain inputs (never on BVars).
+        check_finite: scipy's check for infs and NaNs.
+
+    Examples:
+        >>> import numpy as np
+        >>> import optic_ad as ad
+        >>> from optic_ad import numpy as anp
+        >>> a = np.array([[4.0, 2.0], [2.0, 5.0]])
+        >>> cholesky(a)
+        array([[2., 1.],
+               [0., 2.]])
+        >>> ad.grad_bp(lambda m: anp.sum(cholesky(m, lower=True)), a)
+        array([[0.1875, 0.125 ],
+               [0.125 , 0.25  ]])
+    """
+    if type(a) is not BVar:
+        return scipy.linalg.cholesky(
+            a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite
+        )
+    factor = anp.linalg.cholesky(a)
+    return factor if lower else _swap(factor)
