@@ -1,7 +1,7 @@
 """optic_ad: heterogeneous reverse-mode automatic differentiation with optics.
 
-Write ``f(x)`` once with operators, :mod:`optic_ad.numpy` and optics; run it plainly
-(:func:`eval_bp`) or differentiate it (:func:`grad_bp`, :func:`backprop`): the gradient
+Write ``f(x)`` once with operators, `optic_ad.numpy` and optics; run it plainly
+([`eval_bp`][optic_ad.runners.eval_bp]) or differentiate it ([`grad_bp`][optic_ad.runners.grad_bp], [`backprop`][optic_ad.runners.backprop]): the gradient
 has the type of the input.
 """
 

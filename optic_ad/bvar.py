@@ -4,7 +4,7 @@
 holds the plain ``value`` (a ``T``), its ``Tape`` and its node index. Its operators
 (``+ - * / ** @``, unary ``-``, indexing) record one node each; comparisons (``== != <
 <= > >=``) compare values and return plain booleans or arrays. This module also owns the
-generic lifting machinery (:func:`lift`, :class:`Prim`) used by ``optic_ad.numpy`` and by
+generic lifting machinery ([`lift`][optic_ad.bvar.lift], [`Prim`][optic_ad.bvar.Prim]) used by ``optic_ad.numpy`` and by
 Ops, the structural steps (a child of a structure, a structure of BVars as one BVar,
 replacing a part) whose cotangents are sparse, and optic access on BVars
 (``view_var``/``set_var``/``over_var``/``preview_var``/``to_list_of_var``), which works
@@ -12,7 +12,7 @@ on plain values too.
 
 Why the operators are written out by hand: recording is most of the cost of scalar code,
 so the common case (both operands on the same tape, or a plain number on one side) is
-handled inline with no generic dispatch; everything else goes through :func:`lift`.
+handled inline with no generic dispatch; everything else goes through [`lift`][optic_ad.bvar.lift].
 
 Optics are used by duck typing (``view``/``set``/``over``/``to_list``, ``path`` and
 ``one_focus``), so this module does not import ``optic_ad.optics``, which sits above it.
@@ -494,7 +494,7 @@ def _deepest(x: Any, top: Tape | None) -> Tape | None:
 
 def assemble(x: Any) -> Any:
     """One BVar of a structure from a structure holding BVars (at any depth, among plain
-    values): the inverse of taking it apart with :func:`item`. Each BVar gets the part of
+    values): the inverse of taking it apart with `item`. Each BVar gets the part of
     the cotangent at its place. Without BVars, ``x`` itself."""
     top = _deepest(x, None)
     if top is None:
@@ -968,7 +968,7 @@ class BVar(Generic[_T]):
     def view(self, optic: Lens[_T, A]) -> BVar[A]:
         """The part of this value that ``optic`` (a Lens or Iso) focuses on, as a BVar.
 
-        Its gradient is "set the cotangent into zero" (see :func:`view_var`).
+        Its gradient is "set the cotangent into zero" (see [`view_var`][optic_ad.bvar.view_var]).
         """
         return view_var(optic, self)
 
@@ -982,12 +982,12 @@ class BVar(Generic[_T]):
 
     def preview(self, optic: Traversal[_T, A]) -> BVar[A] | None:
         """The part at ``optic`` (a Prism, or any optic) as a BVar, or ``None`` when this
-        value does not match (see :func:`preview_var`)."""
+        value does not match (see [`preview_var`][optic_ad.bvar.preview_var])."""
         return preview_var(optic, self)
 
     def to_list_of(self, optic: Traversal[_T, A]) -> list[BVar[A]]:
         """One BVar per focus of ``optic`` (a Traversal, or any optic), in order (see
-        :func:`to_list_of_var`)."""
+        [`to_list_of_var`][optic_ad.bvar.to_list_of_var])."""
         return to_list_of_var(optic, self)
 
 

@@ -2,14 +2,14 @@
 
 Everything a new function needs, in one small public module (as autograd's ``extend``):
 
-* :func:`lift1`, :func:`lift2`, :func:`reduction` make an elementwise unary, a
+* [`lift1`][optic_ad.numpy.core.lift1], [`lift2`][optic_ad.numpy.core.lift2], [`reduction`][optic_ad.numpy.core.reduction] make an elementwise unary, a
   broadcasting binary or a reducing function from a numpy forward and one
   vector-Jacobian product (VJP) per argument, ``vjp(g, ans, *args)``;
-* :class:`Prim` and :func:`lift` for anything else: ``Prim(name, forward, (vjp, ...))``
+* [`Prim`][optic_ad.bvar.Prim] and [`lift`][optic_ad.bvar.lift] for anything else: ``Prim(name, forward, (vjp, ...))``
   applied with ``lift(prim, args, kwargs)`` records one node when an argument is a BVar and
   runs ``forward`` otherwise;
-* :func:`unbroadcast` sums a broadcast cotangent back to an argument's shape;
-* :func:`register_function` and :func:`register_ufunc` make a numpy function or ufunc of
+* [`unbroadcast`][optic_ad.numpy.core.unbroadcast] sums a broadcast cotangent back to an argument's shape;
+* [`register_function`][optic_ad.numpy.dispatch.register_function] and [`register_ufunc`][optic_ad.numpy.dispatch.register_ufunc] make a numpy function or ufunc of
   someone else's (``scipy.special.erf``) called on a BVar record the lifted one.
 
 Write a VJP with Python operators and ``optic_ad.numpy``: on plain arrays it computes

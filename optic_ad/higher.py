@@ -210,7 +210,7 @@ def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     The result has the structure of ``f``'s output: the derivative of each output
     component (a float for a float, an array for an array, a tuple for a tuple...).
     ``derivative`` nests to any order, and works on symbolic expressions
-    (:mod:`optic_ad.symbolic`) as well as numbers. An ``int`` argument is taken as a float.
+    (`optic_ad.symbolic`) as well as numbers. An ``int`` argument is taken as a float.
 
     Typing: with the mypy plugin, ``derivative(f)`` of ``f(t: BVar[float]) -> BVar[T2[float,
     Vec]]`` is ``Callable[[float], T2[float, Vec]]``; a function of plain values (``def
@@ -223,7 +223,7 @@ def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
         ``x -> f'(x)``.
 
     Raises:
-        TypeError: the argument is not a scalar (use :func:`jacobian`).
+        TypeError: the argument is not a scalar (use [`jacobian`][optic_ad.higher.jacobian]).
 
     Examples:
         >>> import optic_ad as ad

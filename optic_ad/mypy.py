@@ -1,15 +1,17 @@
 """A mypy plugin typing ``lenses(Cls).<field>`` as ``Lens[Cls, <field type>]`` and
 ``v.<field>`` on a ``BVar[Cls]`` as ``BVar[<field type>]``.
 
-Enable it in your mypy configuration, as for attrs or pydantic::
+Enable it in your mypy configuration, as for attrs or pydantic:
 
-    # pyproject.toml
-    [tool.mypy]
-    plugins = ["optic_ad.mypy"]
+```
+# pyproject.toml
+[tool.mypy]
+plugins = ["optic_ad.mypy"]
 
-    # or mypy.ini / setup.cfg
-    [mypy]
-    plugins = optic_ad.mypy
+# or mypy.ini / setup.cfg
+[mypy]
+plugins = optic_ad.mypy
+```
 
 ``lenses(Cls)`` returns a ``Lenses[Cls]`` whose ``__getattr__`` gives ``Lens[Cls, Any]``.
 mypy asks a plugin's attribute hook about every attribute reached through a

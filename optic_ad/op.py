@@ -8,9 +8,9 @@ right with ``>>`` and have an identity, so
 * ``(f >> g) >> h`` behaves as ``f >> (g >> h)``.
 
 Applying an Op to a BVar records it on the BVar's tape; applying it to a plain value runs
-the forward only. Constructors: :func:`op1`, :func:`op2`, :func:`op3` (from a function
-returning ``(value, vjp)``), :func:`op_iso` (an invertible map treated as a change of
-representation), :func:`op_const` and :func:`no_grad`.
+the forward only. Constructors: [`op1`][optic_ad.op.op1], [`op2`][optic_ad.op.op2], [`op3`][optic_ad.op.op3] (from a function
+returning ``(value, vjp)``), [`op_iso`][optic_ad.op.op_iso] (an invertible map treated as a change of
+representation), [`op_const`][optic_ad.op.op_const] and [`no_grad`][optic_ad.op.no_grad].
 """
 
 from __future__ import annotations

@@ -541,7 +541,7 @@ def field_lens(cls: type[S], name: str) -> Lens[S, Any]:
     """The lens on field ``name`` of an attrs class, dataclass or NamedTuple ``cls``.
 
     Setting a field rebuilds the record without running its ``__init__``, converters or
-    validators (see :mod:`optic_ad.structure`), so the lens laws hold for every record.
+    validators (see `optic_ad.structure`), so the lens laws hold for every record.
 
     Raises:
         AttributeError: ``cls`` has no field ``name`` (the message lists its fields).

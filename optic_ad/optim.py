@@ -3,7 +3,7 @@
 Goal's gradient pursuit, for the values ``optic_ad`` differentiates: the parameters may
 be a float, an array, a tuple, list or dict of them, an attrs class, a dataclass, a
 NamedTuple or a ``T2``/``T3``/``HList`` (nested freely), and the gradient from
-:func:`optic_ad.grad_bp` has the same structure. An optimiser is a pair of pure functions:
+[`optic_ad.grad_bp`][optic_ad.runners.grad_bp] has the same structure. An optimiser is a pair of pure functions:
 
 * ``init(params) -> state`` -- the optimiser's state (moments shaped like ``params``);
 * ``update(grads, state, params) -> (params, state)`` -- one step; nothing is mutated,
@@ -65,7 +65,7 @@ St = TypeVar("St")
 def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
     """Apply ``fn`` to the numeric leaves of ``tree`` (and the matching leaves of ``rest``).
 
-    The structure comes from ``tree`` (:func:`optic_ad.structure.tree_map`): records,
+    The structure comes from ``tree`` ([`optic_ad.structure.tree_map`][optic_ad.structure.tree_map]): records,
     tuples, lists, dicts, ``T2``/``T3``/``HList`` are rebuilt as they were without running
     user code; numeric leaves (floats, float arrays and scalars, registered types) go
     through ``fn``; static leaves (``int``, ``str``, ``bool``, ``None``, enums, integer
@@ -117,7 +117,7 @@ class Optimizer(Generic[St]):
     """Base class of the optimisers: ``init`` and a pure ``update``.
 
     ``St`` is the kind of state (``None`` for SGD, the velocity for momentum,
-    :class:`AdamState` for Adam). Subclasses implement :meth:`init` and :meth:`update`.
+    [`AdamState`][optic_ad.optim.AdamState] for Adam). Subclasses implement `init` and `update`.
     """
 
     def init(self, params: Any) -> St:
@@ -250,17 +250,17 @@ class Adam(Optimizer[AdamState[Any]]):
 
 
 def sgd(lr: float) -> Sgd:
-    """Plain gradient descent with learning rate ``lr`` (see :class:`Sgd`)."""
+    """Plain gradient descent with learning rate ``lr`` (see [`Sgd`][optic_ad.optim.Sgd])."""
     return Sgd(lr)
 
 
 def momentum(lr: float, mass: float = 0.9) -> Momentum:
-    """Gradient descent with momentum ``mass`` (see :class:`Momentum`)."""
+    """Gradient descent with momentum ``mass`` (see [`Momentum`][optic_ad.optim.Momentum])."""
     return Momentum(lr, mass)
 
 
 def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Adam:
-    """Adam with step size ``lr`` and the paper's defaults (see :class:`Adam`)."""
+    """Adam with step size ``lr`` and the paper's defaults (see [`Adam`][optic_ad.optim.Adam])."""
     return Adam(lr, b1, b2, eps)
 
 
@@ -281,7 +281,7 @@ def fit(
     """Train ``params`` by minimising ``loss(params, batch)`` over the batches, epoch by epoch.
 
     Each step differentiates ``loss`` at the current parameters on one batch
-    (:func:`optic_ad.backprop`) and applies ``optimiser.update``.
+    ([`optic_ad.backprop`][optic_ad.runners.backprop]) and applies ``optimiser.update``.
 
     Args:
         loss: ``(params, batch) -> scalar``, written with operators, ``optic_ad.numpy``
@@ -289,7 +289,7 @@ def fit(
         params: the starting parameters (any registered type).
         batches: a re-iterable collection of batches (a list), or a function from the
             epoch number (0-based) to that epoch's batches, e.g. to reshuffle.
-        optimiser: from :func:`sgd`, :func:`momentum` or :func:`adam`.
+        optimiser: from [`sgd`][optic_ad.optim.sgd], [`momentum`][optic_ad.optim.momentum] or [`adam`][optic_ad.optim.adam].
         epochs: number of passes over the batches.
         verbose: print one line per epoch with its mean loss and time.
         callback: called after each epoch as ``callback(epoch, params, mean_loss)``

@@ -4,7 +4,7 @@
 tuple of any length (a ``TypeVarTuple``). All three are immutable, indexable (``h[0]``),
 iterable, compare by value, and do arithmetic field-wise: ``+ - * /`` with a number or
 with a product of the same shape, and unary ``-``, so ``h + h * 2.0 - h / 2.0`` works and
-a gradient step reads ``p - 0.1 * g``. They are structure nodes (:mod:`optic_ad.structure`: a
+a gradient step reads ``p - 0.1 * g``. They are structure nodes (`optic_ad.structure`: a
 gradient of an ``HList`` is an ``HList``), and ``ix(i)`` focuses on element ``i``.
 
 Examples:

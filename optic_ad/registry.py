@@ -6,11 +6,11 @@ A *Backprop instance* for a type ``T`` is three functions:
 * ``add(x, y)`` -- the sum of two cotangents of the same shape;
 * ``one(x)`` -- the cotangent that seeds the backward pass for an output ``x``.
 
-Laws (checked by :func:`optic_ad.testing.check_backprop_laws`): ``add(x, zero(y)) == x``,
+Laws (checked by [`optic_ad.testing.check_backprop_laws`][optic_ad.testing._laws.check_backprop_laws]): ``add(x, zero(y)) == x``,
 ``add`` is associative and commutative, and ``one(x)`` has the shape of ``x``.
 
-What a value is comes from :mod:`optic_ad.structure`: a numeric leaf (floats, floating
-arrays and scalars) has the arithmetic instance; a type registered with :func:`register`
+What a value is comes from `optic_ad.structure`: a numeric leaf (floats, floating
+arrays and scalars) has the arithmetic instance; a type registered with [`register`][optic_ad.registry.register]
 has its own; a node (tuple, list, dict, record, ``T2``...) is zero, added and seeded child
 by child and rebuilt without running user code; a static leaf (``str``, ``int``, ``None``,
 enums, integer arrays...) is carried unchanged: ``zero(3) == 3``. Class hierarchy is
@@ -65,7 +65,7 @@ def register(
     """Make ``cls`` differentiable by giving its ``zero``, ``add`` and ``one``.
 
     ``cls`` becomes a numeric leaf: the engine never looks inside it. (To have a type
-    taken apart into children instead, see :func:`optic_ad.structure.register_node`.)
+    taken apart into children instead, see [`optic_ad.structure.register_node`][optic_ad.structure.register_node].)
 
     Args:
         cls: the type to register (exactly this type; subclasses are not covered).
@@ -215,7 +215,7 @@ def zero(x: T) -> T:
 
 
 LIFTED: dict[type, Callable[[Any], Any]] = {}
-"""The lifted types (see :func:`lifted_type`) and their ``assemble``."""
+"""The lifted types (see `lifted_type`) and their ``assemble``."""
 
 
 def lifted_type(cls: type, assemble: Callable[[Any], Any]) -> None:

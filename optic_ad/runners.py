@@ -1,6 +1,6 @@
 """Runners: run a function plainly or differentiate it on a fresh tape.
 
-Each differentiating runner makes its own :class:`~optic_ad.tape.Tape`, wraps its
+Each differentiating runner makes its own `Tape`, wraps its
 arguments as input BVars, calls the function once, and pulls the output's cotangent
 back in one reverse pass. The gradient has the type and shape of the argument (a
 ``Net`` in, a ``Net`` out). Runners nest (``grad(grad(f))``): an inner runner's tape
@@ -584,7 +584,7 @@ def only_args(f: Fn, args: Sequence[Any], nums: Sequence[int]) -> Fn:
 
 # (typed by the mypy plugin, as grad)
 def value_and_grad(f: Fn, argnums: int | tuple[int, ...] = 0, *, debug_nans: bool = False) -> Fn:
-    """Like :func:`grad`, but the returned function gives ``(f(*args), gradient)``.
+    """Like [`grad`][optic_ad.runners.grad], but the returned function gives ``(f(*args), gradient)``.
 
     ``argnums`` may be negative (counted from the end) and may repeat a position: each
     entry gets the gradient with respect to its argument (repeats as separate copies).

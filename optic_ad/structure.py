@@ -6,7 +6,7 @@ Every value optic_ad meets is exactly one of three things, decided by its exact 
 * a **node**: ``tuple``, ``list``, ``dict`` (also ``OrderedDict`` and ``defaultdict``,
   which stay what they are), a ``NamedTuple``, an attrs class, a dataclass (frozen or not,
   slotted, generic, inherited), ``T2``/``T3``/``HList``, or a type registered with
-  :func:`register_node`. A node has *children*, each under a *key*: the index for
+  [`register_node`][optic_ad.structure.register_node]. A node has *children*, each under a *key*: the index for
   sequences, the key for dicts (any hashable, order kept), the field name for records
   (every field, ``init=False`` ones included);
 * a **numeric leaf**: ``float``, ``complex``, numpy arrays and scalars of a floating or
@@ -14,7 +14,7 @@ Every value optic_ad meets is exactly one of three things, decided by its exact 
   through;
 * a **static leaf**: ``str``, ``bytes``, ``bool``, ``int``, ``None``, enum members, numpy
   integer/bool arrays and scalars, functions and classes, and types registered with
-  :func:`register_static`. A static leaf is carried through unchanged: into gradients (the
+  [`register_static`][optic_ad.structure.register_static]. A static leaf is carried through unchanged: into gradients (the
   gradient of a record keeps its ``name`` and ``n_layers``), by ``Numeric`` arithmetic and
   by the optimisers. An ``int`` is static: it cannot move along a gradient.
 

@@ -1,9 +1,9 @@
 """Symbolic expressions differentiated by the same engine, as inf-backprop does with simple-expr.
 
-An :class:`Expr` is a small immutable expression tree: numeric constants, variables
-(:func:`variable`), ``+ - * / **``, the unary functions of :mod:`optic_ad.numpy`
+An [`Expr`][optic_ad.symbolic.Expr] is a small immutable expression tree: numeric constants, variables
+([`variable`][optic_ad.symbolic.variable]), ``+ - * / **``, the unary functions of `optic_ad.numpy`
 (``anp.sin(e)`` builds ``sin(e)``: numpy's ufuncs dispatch to ``Expr.__array_ufunc__``),
-and unknown functions (:func:`function`) whose derivatives print as ``f'(x)``.
+and unknown functions ([`function`][optic_ad.symbolic.function]) whose derivatives print as ``f'(x)``.
 
 ``Expr`` is registered in the Backprop registry (zero ``0``, one ``1``, add ``+``), so the
 ordinary runners differentiate functions of expressions: the backward rules, written with
@@ -68,9 +68,9 @@ _PREC_SUM, _PREC_PROD, _PREC_NEG, _PREC_POW, _PREC_ATOM = 1, 2, 3, 4, 5
 class Expr:
     """An immutable symbolic expression.
 
-    Build expressions with :func:`variable`, :func:`const`, :func:`function`, operators and
-    the functions of :mod:`optic_ad.numpy`; inspect them with ``str``, :func:`simplify`,
-    :func:`evaluate` and :func:`variables`. Equality is structural.
+    Build expressions with [`variable`][optic_ad.symbolic.variable], [`const`][optic_ad.symbolic.const], [`function`][optic_ad.symbolic.function], operators and
+    the functions of `optic_ad.numpy`; inspect them with ``str``, [`simplify`][optic_ad.symbolic.simplify],
+    [`evaluate`][optic_ad.symbolic.evaluate] and [`variables`][optic_ad.symbolic.variables]. Equality is structural.
     """
 
     __slots__ = ("_hash", "args", "data", "kind")
@@ -192,7 +192,7 @@ class Expr:
         return NotImplemented
 
     def evaluate(self, env: Env | None = None) -> Any:
-        """The value of this expression; see :func:`evaluate`."""
+        """The value of this expression; see [`evaluate`][optic_ad.symbolic.evaluate]."""
         return evaluate(self, env)
 
 
@@ -343,7 +343,7 @@ class Function:
     __slots__ = ("_prims", "name")
 
     def __init__(self, name: str) -> None:
-        """Name the function; see :func:`function`."""
+        """Name the function; see [`function`][optic_ad.symbolic.function]."""
         self.name = name
         self._prims: dict[int, Prim] = {}
 

@@ -25,7 +25,7 @@ Engine sketch (the shape every other module relies on)
   chain needs no stack; nodes nobody used never get a cotangent and ``zero`` is never
   called for them.
 * When a runner returns, its tape is marked dead; a BVar of a dead tape that is used
-  again raises :class:`EscapedBVarError`.
+  again raises [`EscapedBVarError`][optic_ad.tape.EscapedBVarError].
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ class Sparse:
     Viewing a field, an element or a key sends back ``Sparse(whole, {key: g})``: it costs
     the part, not the whole. Sparse cotangents meeting at a node are merged key by key,
     and a structure's zeros are made only where a rule needs the whole cotangent
-    (:meth:`dense`), at the latest at the inputs. ``like`` is the plain structure whose
+    (`dense`), at the latest at the inputs. ``like`` is the plain structure whose
     cotangent this is.
     """
 
@@ -268,7 +268,7 @@ _MISSING: Any = object()
 
 
 def add_cotangents(x: Any, y: Any) -> Any:
-    """``registry.add`` that also merges :class:`Sparse` cotangents (into new objects)."""
+    """``registry.add`` that also merges `Sparse` cotangents (into new objects)."""
     if type(x) is Sparse:
         if type(y) is Sparse and y.like is x.like:
             return _merge(Sparse(x.like, dict(x.parts)), y)
@@ -352,7 +352,7 @@ def backward(tape: Tape, out: int, seed: Any, n_inputs: int) -> list[Any]:
     """Propagate ``seed`` from node ``out`` back to the first ``n_inputs`` nodes.
 
     Returns one cotangent per input node (``None`` where no gradient reached it); a
-    :class:`Sparse` one is made whole before it is returned.
+    `Sparse` one is made whole before it is returned.
     """
     nodes = tape.nodes
     # Pending cotangents by node index: a list is cheaper than a dict on this hot loop.

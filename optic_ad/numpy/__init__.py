@@ -3,7 +3,7 @@
 ``import optic_ad.numpy as np`` is a drop-in namespace for autograd-style code: the
 differentiable functions, numpy's constants and dtypes, ``newaxis``, ``random``, the
 non-differentiable functions (they unwrap BVars and return plain values), and the
-submodules :mod:`optic_ad.numpy.linalg` and :mod:`optic_ad.numpy.fft`.
+submodules `optic_ad.numpy.linalg` and `optic_ad.numpy.fft`.
 
 On plain values each function returns what numpy returns (elementwise functions keep a
 Python ``float`` a ``float``). On a BVar each records one node whose backward rule is

@@ -1355,7 +1355,7 @@ def angle(z: Any, deg: bool = False) -> Any:
 
 def real_if_close(a: T, tol: float = 100) -> T:
     """``numpy.real_if_close``: on a complex BVar whose imaginary parts are all within
-    ``tol`` machine epsilons of 0, its real part (:func:`real`); a BVar otherwise is returned
+    ``tol`` machine epsilons of 0, its real part (`real`); a BVar otherwise is returned
     as it is."""
     fwd: Callable[..., Any] = np.real_if_close  # its stubs type the result as an array
     if type(a) is BVar:
@@ -1651,7 +1651,7 @@ def vstack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
 
 
 def row_stack(tup: Any, *, dtype: Any = None, casting: Any = "same_kind") -> Any:
-    """``numpy.row_stack``, the same as :func:`vstack` (numpy 2 deprecates the name; this
+    """``numpy.row_stack``, the same as `vstack` (numpy 2 deprecates the name; this
     alias does not warn)."""
     return vstack(tup, dtype=dtype, casting=casting)
 
@@ -1709,7 +1709,7 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
 
 
 def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
-    """``numpy.split``: as :func:`array_split`, but a number of pieces must divide the
+    """``numpy.split``: as `array_split`, but a number of pieces must divide the
     axis exactly."""
     if type(ary) is not BVar:
         return list(_onp.split(ary, indices_or_sections, axis))
@@ -1958,7 +1958,7 @@ def trace(
 class _Concatenator:
     """``numpy.r_`` / ``numpy.c_``: keys without a BVar go to numpy; with a BVar, numpy's
     rules (slices as ``arange``/``linspace``, scalars, ``ndmin`` and ``trans1d``, the
-    ``"axis"`` and ``"axis,ndmin,trans1d"`` directives) build a :func:`concatenate`. The
+    ``"axis"`` and ``"axis,ndmin,trans1d"`` directives) build a `concatenate`. The
     matrix directives ``"r"`` and ``"c"`` are not supported with BVars."""
 
     def __init__(self, np_obj: Any, axis: int, ndmin: int, trans1d: int) -> None:
@@ -2219,7 +2219,7 @@ def std(
     *,
     correction: float | None = None,
 ) -> Any:
-    """``numpy.std``: the square root of :func:`var` (same keywords), differentiable on
+    """``numpy.std``: the square root of `var` (same keywords), differentiable on
     BVars. Where every element of a group is equal the derivative is undefined (nan), as
     for ``sqrt`` at 0; a group of one element has derivative 0."""
     return _moment(_STD, np.std, a, axis, dtype, out, ddof, keepdims, correction)
@@ -2652,7 +2652,7 @@ def _contract(a: Any, b: Any, ax_a: Sequence[int], ax_b: Sequence[int]) -> Any:
 def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
     """``numpy.tensordot``: sum the products over the last ``axes`` axes of ``a`` and the
     first of ``b`` (an int), or over the axes ``axes[0]`` of ``a`` and ``axes[1]`` of ``b``
-    (a pair); differentiable through :func:`einsum`."""
+    (a pair); differentiable through `einsum`."""
     if not _any_bvar(a, b):
         return np.tensordot(a, b, axes)
     na, nb = _ndim(a), _ndim(b)
@@ -2670,7 +2670,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
 
 def inner(a: Any, b: Any, /) -> Any:
     """``numpy.inner``: the sum of products over the last axes (a scalar operand
-    multiplies), differentiable through :func:`einsum`."""
+    multiplies), differentiable through `einsum`."""
     if not _any_bvar(a, b):
         return np.inner(a, b)
     na, nb = _ndim(a), _ndim(b)
@@ -2687,7 +2687,7 @@ def inner(a: Any, b: Any, /) -> Any:
 
 def kron(a: Any, b: Any) -> Any:
     """``numpy.kron``, the Kronecker product (the operand with fewer dims is padded with
-    leading 1s), differentiable through :func:`einsum`."""
+    leading 1s), differentiable through `einsum`."""
     if not _any_bvar(a, b):
         return np.kron(a, b)
     a, b = _arr(a), _arr(b)

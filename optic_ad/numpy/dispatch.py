@@ -10,8 +10,8 @@ one node, exactly as ``anp.sin(v)`` does. A numpy function with no lifted versio
     >>> ad.grad_bp(lambda v: np.sum(np.sin(v)), np.zeros(2))
     array([1., 1.])
 
-Add an entry for a function of your own with :func:`register_function` (numpy functions)
-or :func:`register_ufunc` (ufuncs, e.g. ``scipy.special``'s).
+Add an entry for a function of your own with [`register_function`][optic_ad.numpy.dispatch.register_function] (numpy functions)
+or [`register_ufunc`][optic_ad.numpy.dispatch.register_ufunc] (ufuncs, e.g. ``scipy.special``'s).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 On plain values each function is numpy's own. On a BVar the 1-d transforms (``fft``,
 ``ifft``, ``rfft``, ``irfft``) each record one node, and the 2-d and n-d ones are the same
 sequence of 1-d transforms numpy itself runs (so the values are numpy's, and repeated axes
-work); ``fftshift``/``ifftshift`` are :func:`optic_ad.numpy.roll`. Complex values follow
-autograd's convention (see :mod:`optic_ad.numpy.core`): the cotangent of ``z = x + iy`` is
+work); ``fftshift``/``ifftshift`` are `optic_ad.numpy.roll`. Complex values follow
+autograd's convention (see `optic_ad.numpy.core`): the cotangent of ``z = x + iy`` is
 ``dL/dx - 1j dL/dy``, and a real input gets the real part of its cotangent.
 
 The rules, for a transform along one axis with ``n`` points and ``norm``:
@@ -313,7 +313,7 @@ def rfft(a: Any, n: int | None = None, axis: int = -1, norm: Norm = None, out: A
 
 
 def irfft(a: Any, n: int | None = None, axis: int = -1, norm: Norm = None, out: Any = None) -> Any:
-    """``numpy.fft.irfft``: the inverse of :func:`rfft`, ``n`` real points (by default
+    """``numpy.fft.irfft``: the inverse of `rfft`, ``n`` real points (by default
     ``2 * (m - 1)`` for ``m`` input frequencies).
 
     Examples:
@@ -372,7 +372,7 @@ def ifftn(a: Any, s: Shape = None, axes: Axes = None, norm: Norm = None, out: An
 
 
 def fft2(a: Any, s: Shape = None, axes: Axes = (-2, -1), norm: Norm = None, out: Any = None) -> Any:
-    """``numpy.fft.fft2``: :func:`fftn` over the last two axes by default.
+    """``numpy.fft.fft2``: `fftn` over the last two axes by default.
 
     Examples:
         >>> import numpy as np, optic_ad as ad
@@ -391,7 +391,7 @@ def fft2(a: Any, s: Shape = None, axes: Axes = (-2, -1), norm: Norm = None, out:
 def ifft2(
     a: Any, s: Shape = None, axes: Axes = (-2, -1), norm: Norm = None, out: Any = None
 ) -> Any:
-    """``numpy.fft.ifft2``: :func:`ifftn` over the last two axes by default.
+    """``numpy.fft.ifft2``: `ifftn` over the last two axes by default.
 
     Examples:
         >>> import numpy as np, optic_ad as ad
@@ -423,7 +423,7 @@ def _irfftn(a: Any, s: Shape, axes: Axes, norm: Norm) -> Any:
 
 
 def rfftn(a: Any, s: Shape = None, axes: Axes = None, norm: Norm = None, out: Any = None) -> Any:
-    """``numpy.fft.rfftn``: :func:`rfft` over the last of ``axes``, then :func:`fft` over
+    """``numpy.fft.rfftn``: `rfft` over the last of ``axes``, then `fft` over
     the others.
 
     Examples:
@@ -441,7 +441,7 @@ def rfftn(a: Any, s: Shape = None, axes: Axes = None, norm: Norm = None, out: An
 
 
 def irfftn(a: Any, s: Shape = None, axes: Axes = None, norm: Norm = None, out: Any = None) -> Any:
-    """``numpy.fft.irfftn``: the inverse of :func:`rfftn`.
+    """``numpy.fft.irfftn``: the inverse of `rfftn`.
 
     Examples:
         >>> import numpy as np, optic_ad as ad
@@ -460,7 +460,7 @@ def irfftn(a: Any, s: Shape = None, axes: Axes = None, norm: Norm = None, out: A
 def rfft2(
     a: Any, s: Shape = None, axes: Axes = (-2, -1), norm: Norm = None, out: Any = None
 ) -> Any:
-    """``numpy.fft.rfft2``: :func:`rfftn` over the last two axes by default.
+    """``numpy.fft.rfft2``: `rfftn` over the last two axes by default.
 
     Examples:
         >>> import numpy as np, optic_ad as ad
@@ -479,7 +479,7 @@ def rfft2(
 def irfft2(
     a: Any, s: Shape = None, axes: Axes = (-2, -1), norm: Norm = None, out: Any = None
 ) -> Any:
-    """``numpy.fft.irfft2``: :func:`irfftn` over the last two axes by default.
+    """``numpy.fft.irfft2``: `irfftn` over the last two axes by default.
 
     Examples:
         >>> import numpy as np, optic_ad as ad
@@ -520,7 +520,7 @@ def fftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
 
 
 def ifftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
-    """``numpy.fft.ifftshift``: the inverse of :func:`fftshift`.
+    """``numpy.fft.ifftshift``: the inverse of `fftshift`.
 
     Examples:
         >>> import numpy as np, optic_ad as ad

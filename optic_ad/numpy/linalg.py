@@ -3,7 +3,7 @@
 On plain values every function returns what ``numpy.linalg`` returns. On a BVar each
 factorisation records one node (``det``, ``slogdet``, ``inv``, ``pinv``, ``solve``,
 ``cholesky``, ``eigh``, ``eig``, ``svd``, ``qr``) and the rest are compositions of those
-and of :mod:`optic_ad.numpy.core` (``norm``, ``matrix_power``, ``multi_dot``, ``cond``,
+and of `optic_ad.numpy.core` (``norm``, ``matrix_power``, ``multi_dot``, ``cond``,
 ``lstsq``...). Every rule is written with lifted functions (``matmul``, ``swapaxes``,
 this module's ``solve`` and ``inv``), so it differentiates again, and accepts extra
 leading dimensions on its cotangent (``...``, negative axes, ``swapaxes(-1, -2)``), so
@@ -380,7 +380,7 @@ def solve(a: Any, b: Any) -> Any:
 
 def tensorinv(a: Any, ind: int = 2) -> Any:
     """``numpy.linalg.tensorinv``: the inverse of ``a`` seen as a matrix whose rows are the
-    first ``ind`` axes (a reshape, :func:`inv` and a reshape).
+    first ``ind`` axes (a reshape, `inv` and a reshape).
 
     Examples:
         >>> import numpy as np, optic_ad as ad
@@ -405,7 +405,7 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
 
 def tensorsolve(a: Any, b: Any, axes: Sequence[int] | None = None) -> Any:
     """``numpy.linalg.tensorsolve``: ``x`` with ``tensordot(a, x, x.ndim) == b`` (a
-    transpose, reshapes and :func:`solve`); ``a`` and ``b`` are differentiable.
+    transpose, reshapes and `solve`); ``a`` and ``b`` are differentiable.
 
     Examples:
         >>> import numpy as np, optic_ad as ad
@@ -541,7 +541,7 @@ def eigh(a: Any, UPLO: str = "L") -> Any:
 
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
     """``numpy.linalg.eigvalsh``: the eigenvalues of a symmetric matrix, ascending (the
-    first part of :func:`eigh`).
+    first part of `eigh`).
 
     Examples:
         >>> import numpy as np, optic_ad as ad
@@ -606,7 +606,7 @@ def eig(a: Any) -> Any:
 
 def eigvals(a: Any) -> Any:
     """``numpy.linalg.eigvals``: the eigenvalues of a square matrix (the first part of
-    :func:`eig`).
+    `eig`).
 
     Examples:
         >>> import numpy as np, optic_ad as ad
@@ -819,7 +819,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
 
 def matrix_power(a: T, n: int) -> T:
     """``numpy.linalg.matrix_power``: ``a`` to the integer power ``n`` (by repeated
-    squaring, as numpy does; negative ``n`` through :func:`inv`).
+    squaring, as numpy does; negative ``n`` through `inv`).
 
     Examples:
         >>> import numpy as np, optic_ad as ad

@@ -1,13 +1,13 @@
 """Lifted ``scipy.integrate``: the same names and signatures as scipy's, differentiable on BVars.
 
-:func:`odeint` solves with scipy forward and differentiates by the adjoint method (as
+`odeint` solves with scipy forward and differentiates by the adjoint method (as
 autograd does, after Froehlich et al. 2017, sec. 2.4.2): the backward pass integrates the
 system augmented with the cotangents of the state, the time and the extra arguments
 backwards from each output time to the one before, using VJPs of ``func`` taken with
-:func:`optic_ad.backprop_n`. So ``func`` must be written with ``optic_ad.numpy`` (it runs on
+[`optic_ad.backprop_n`][optic_ad.runners.backprop_n]. So ``func`` must be written with ``optic_ad.numpy`` (it runs on
 BVars there), and this module sits above the runners.
 
-The backward pass is itself written with :func:`odeint` and lifted functions, so it can be
+The backward pass is itself written with `odeint` and lifted functions, so it can be
 differentiated again (second derivatives through a nested adjoint solve).
 """
 

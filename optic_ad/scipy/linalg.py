@@ -1,6 +1,6 @@
 """Lifted ``scipy.linalg``: the same names and signatures as scipy's, differentiable on BVars.
 
-:func:`solve_triangular`, :func:`solve_banded`, :func:`solve_sylvester` and :func:`sqrtm`
+`solve_triangular`, `solve_banded`, `solve_sylvester` and `sqrtm`
 run scipy forward; their VJPs are written with these same functions and
 ``optic_ad.numpy`` (the cotangent of a linear solve is a solve with the transposed matrix),
 so they differentiate again, and they accept extra leading (batch) dimensions on the
@@ -387,7 +387,7 @@ def cholesky(
 ) -> Any:
     """``scipy.linalg.cholesky``: the upper factor ``U`` with ``a == U.T @ U`` (or, with
     ``lower=True``, the lower ``L`` with ``a == L @ L.T``), differentiable through
-    :func:`optic_ad.numpy.linalg.cholesky` (the symmetric gradient, as autograd's).
+    `optic_ad.numpy.linalg.cholesky` (the symmetric gradient, as autograd's).
 
     Args:
         a: a symmetric positive definite ``(n, n)`` matrix (or a stack of them on BVars).

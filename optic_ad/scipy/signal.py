@@ -1,6 +1,6 @@
 """Lifted ``scipy.signal``: the same names and signatures as scipy's, differentiable on BVars.
 
-:func:`convolve` is N-dimensional convolution in the modes ``full``, ``same`` and ``valid``.
+`convolve` is N-dimensional convolution in the modes ``full``, ``same`` and ``valid``.
 Its VJPs are convolutions too (the output cotangent, zero-padded to the ``full`` shape,
 convolved in ``valid`` mode with the other operand flipped), recorded with this same
 function, so they differentiate again; they accept extra leading (batch) dimensions on the

@@ -2,7 +2,7 @@
 
 On plain values each function returns what scipy returns (it *is* scipy's call). On a BVar
 it records one node whose backward rule is written with lifted functions (this module's
-and :mod:`optic_ad.numpy`'s), so the gradient differentiates again: ``digamma``'s rule is
+and `optic_ad.numpy`'s), so the gradient differentiates again: ``digamma``'s rule is
 ``polygamma(1, x)``, ``polygamma(n, x)``'s is ``polygamma(n + 1, x)``, ``jn``'s uses ``jn``
 of the neighbouring orders. Broadcasting functions sum their cotangents back to each
 argument's shape, and every rule accepts extra leading dimensions on the cotangent, so

@@ -3,15 +3,15 @@
 For downstream packages as much as for optic_ad itself (install the ``testing`` extra,
 which brings Hypothesis; ``import optic_ad`` alone never imports Hypothesis):
 
-* :func:`check_grad` -- reverse-mode gradients (any order) against central differences,
-  for arguments of any registered type; :func:`check_vjp` -- an Op's hand-written backward.
-* Law checkers that run their own Hypothesis test: :func:`check_lens_laws`,
-  :func:`check_prism_laws`, :func:`check_traversal_laws`, :func:`check_iso_laws`,
-  :func:`check_op_laws`, :func:`check_backprop_laws`.
-* Strategies: :func:`arrays`, :func:`floats`, :func:`records`, :func:`values_like`, and
-  :func:`register_strategy` so that ``st.from_type(MyRecord)`` works.
-* Trees: :func:`leaves`, :func:`tree_equal`, :func:`tree_allclose`, and
-  :func:`register_leaves` for a registered type the kit cannot look inside.
+* [`check_grad`][optic_ad.testing._gradcheck.check_grad] -- reverse-mode gradients (any order) against central differences,
+  for arguments of any registered type; [`check_vjp`][optic_ad.testing._gradcheck.check_vjp] -- an Op's hand-written backward.
+* Law checkers that run their own Hypothesis test: [`check_lens_laws`][optic_ad.testing._laws.check_lens_laws],
+  [`check_prism_laws`][optic_ad.testing._laws.check_prism_laws], [`check_traversal_laws`][optic_ad.testing._laws.check_traversal_laws], [`check_iso_laws`][optic_ad.testing._laws.check_iso_laws],
+  [`check_op_laws`][optic_ad.testing._laws.check_op_laws], [`check_backprop_laws`][optic_ad.testing._laws.check_backprop_laws].
+* Strategies: [`arrays`][optic_ad.testing._strategies.arrays], [`floats`][optic_ad.testing._strategies.floats], [`records`][optic_ad.testing._strategies.records], [`values_like`][optic_ad.testing._strategies.values_like], and
+  [`register_strategy`][optic_ad.testing._strategies.register_strategy] so that ``st.from_type(MyRecord)`` works.
+* Trees: [`leaves`][optic_ad.testing._trees.leaves], [`tree_equal`][optic_ad.testing._trees.tree_equal], [`tree_allclose`][optic_ad.testing._trees.tree_allclose], and
+  [`register_leaves`][optic_ad.testing._trees.register_leaves] for a registered type the kit cannot look inside.
 
 Examples:
     >>> import numpy as np

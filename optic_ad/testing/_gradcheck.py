@@ -84,7 +84,7 @@ def check_grad(
     gradient (differentiating ``<grad f(x), w>`` for a random ``w``), and so on.
 
     Default tolerances depend on the least precise floating dtype in ``args``
-    (:data:`TOLERANCES`): float64 ``eps=1e-6, rtol=1e-5, atol=1e-8``; float32
+    (`TOLERANCES`): float64 ``eps=1e-6, rtol=1e-5, atol=1e-8``; float32
     ``eps=1e-3, rtol=2e-2, atol=1e-4``. An entry passes when
     ``|analytic - numeric| <= atol + rtol * max(|analytic|, |numeric|)`` plus the
     round-off allowance of the difference quotient.
@@ -160,13 +160,13 @@ def check_vjp(
 
     For a random output cotangent ``w`` (same type and shapes as ``op.run(x)[0]``), the
     backward's result ``backward(w)`` must be the gradient of ``x -> <w, op.run(x)[0]>``;
-    it is compared as in :func:`check_grad` (random directions, and per coordinate for
+    it is compared as in [`check_grad`][optic_ad.testing._gradcheck.check_grad] (random directions, and per coordinate for
     small inputs). For an Op of several arguments (``op2``, ``op3``) pass the tuple of them.
 
     Args:
         op: the Op (``op.run(x) -> (y, backward)``).
         x: the point (for ``op2``/``op3``: a tuple of the arguments).
-        eps: finite-difference step (default from the dtype, see :data:`TOLERANCES`).
+        eps: finite-difference step (default from the dtype, see `TOLERANCES`).
         rtol: relative tolerance.
         atol: absolute tolerance.
         directions: how many random directions to check.

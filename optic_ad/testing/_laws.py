@@ -88,8 +88,8 @@ def check_lens_laws(
         lens: anything with ``view(s)`` and ``set(s, a)``.
         sources: a strategy of wholes ``s``.
         values: a strategy of parts ``a`` that may be set.
-        eq: equality of results (default :func:`tree_equal`, exact; use
-            :func:`tree_allclose` for computed parts).
+        eq: equality of results (default [`tree_equal`][optic_ad.testing._trees.tree_equal], exact; use
+            [`tree_allclose`][optic_ad.testing._trees.tree_allclose] for computed parts).
         settings: Hypothesis settings (default: the current profile).
 
     Raises:
@@ -147,7 +147,7 @@ def check_prism_laws(
         prism: anything with ``preview(s) -> a | None`` and ``review(a) -> s``.
         sources: a strategy of wholes (matching and not matching).
         values: a strategy of parts.
-        eq: equality of results (default exact :func:`tree_equal`).
+        eq: equality of results (default exact [`tree_equal`][optic_ad.testing._trees.tree_equal]).
         settings: Hypothesis settings (default: the current profile).
 
     Raises:
@@ -208,7 +208,7 @@ def check_iso_laws(
         iso: anything with ``to(s)`` and ``from_(a)``.
         sources: a strategy of values on the ``s`` side.
         values: a strategy of values on the ``a`` side.
-        eq: equality (default exact :func:`tree_equal`; :func:`tree_allclose` for numeric
+        eq: equality (default exact [`tree_equal`][optic_ad.testing._trees.tree_equal]; [`tree_allclose`][optic_ad.testing._trees.tree_allclose] for numeric
             maps that round).
         settings: Hypothesis settings (default: the current profile).
 
@@ -259,7 +259,7 @@ def check_traversal_laws(
         values: a strategy of parts; the default ``functions`` are constant maps to them.
         functions: a strategy of maps ``a -> a`` to use as ``f`` and ``g`` (pass your own
             to test more than constants, e.g. ``st.sampled_from([abs, lambda a: a * 2.0])``).
-        eq: equality (default exact :func:`tree_equal`).
+        eq: equality (default exact [`tree_equal`][optic_ad.testing._trees.tree_equal]).
         settings: Hypothesis settings (default: the current profile).
 
     Raises:
@@ -342,7 +342,7 @@ def check_op_laws(
     """Check the category laws of Ops on values and cotangents, with ``f`` first.
 
     For ``x`` drawn from ``inputs`` and output cotangents ``w`` drawn like the outputs
-    (:func:`values_like`), comparing values and the cotangents sent back:
+    ([`values_like`][optic_ad.testing._strategies.values_like]), comparing values and the cotangents sent back:
 
     * identity: ``Op.identity() >> f`` and ``f >> Op.identity()`` behave as ``f``;
     * composition (with ``g``): ``f >> g`` runs ``f`` then ``g``, and its backward is
@@ -360,7 +360,7 @@ def check_op_laws(
         inputs: a strategy of inputs of ``f``.
         g: an Op taking ``f``'s output (optional).
         h: an Op taking ``g``'s output (optional).
-        eq: equality of values and cotangents (default :func:`tree_allclose`).
+        eq: equality of values and cotangents (default [`tree_allclose`][optic_ad.testing._trees.tree_allclose]).
         settings: Hypothesis settings (default: the current profile).
 
     Raises:
@@ -428,7 +428,7 @@ def check_backprop_laws(
     """Check the Backprop laws of the type(s) drawn from ``strategy``.
 
     For ``x`` from ``strategy`` and ``y``, ``z`` of the same shapes (drawn with
-    :func:`values_like`, or from ``strategy`` again when the kit cannot see inside ``x``):
+    [`values_like`][optic_ad.testing._strategies.values_like], or from ``strategy`` again when the kit cannot see inside ``x``):
 
     * zero-identity: ``add(x, zero(y)) == x`` and ``add(zero(y), x) == x``;
     * add-commutative: ``add(x, y) == add(y, x)``;
@@ -439,7 +439,7 @@ def check_backprop_laws(
         strategy: a strategy of values of the type(s) under test.
         instance: check these ``zero``/``add``/``one`` (an ``optic_ad.registry.Instance``)
             instead of the registered ones, e.g. before registering them.
-        eq: equality (default :func:`tree_allclose`).
+        eq: equality (default [`tree_allclose`][optic_ad.testing._trees.tree_allclose]).
         settings: Hypothesis settings (default: the current profile).
 
     Raises:

@@ -1,11 +1,11 @@
 """Leaves of registered structures: paths, flattening, rebuilding, tree equality.
 
-The testing kit sees a value as :mod:`optic_ad.structure` does: its nodes (tuples, lists,
+The testing kit sees a value as `optic_ad.structure` does: its nodes (tuples, lists,
 NamedTuples, dicts, attrs classes, dataclasses, ``T2``/``T3``/``HList``, registered nodes)
 are inner nodes; floats, numpy floating scalars and floating arrays are the
 differentiable leaves; everything else (ints, bools, strings, ``None``, integer arrays)
 is a constant leaf that is left alone. Types registered with ``ad.register`` (opaque to
-the engine) can be opened for the kit with :func:`register_leaves`.
+the engine) can be opened for the kit with [`register_leaves`][optic_ad.testing._trees.register_leaves].
 """
 
 from __future__ import annotations

@@ -5,15 +5,15 @@ Each distribution is a module with scipy's function names and signatures, as
 function is scipy's; on BVars it records nodes whose rules are written with lifted
 functions, so it differentiates again.
 
-* :mod:`~optic_ad.scipy.stats.norm`: ``pdf``, ``logpdf``, ``cdf``, ``logcdf``, ``sf``,
+* `norm`: ``pdf``, ``logpdf``, ``cdf``, ``logcdf``, ``sf``,
   ``logsf`` in ``x``, ``loc``, ``scale``;
-* :mod:`~optic_ad.scipy.stats.t`: ``pdf``, ``logpdf`` (also in ``df``), ``cdf``, ``logcdf``,
+* `t`: ``pdf``, ``logpdf`` (also in ``df``), ``cdf``, ``logcdf``,
   ``sf``, ``logsf``;
-* :mod:`~optic_ad.scipy.stats.gamma`, :mod:`~optic_ad.scipy.stats.beta`,
-  :mod:`~optic_ad.scipy.stats.chi2`: ``pdf``, ``logpdf`` (also in the shapes), ``cdf``;
-* :mod:`~optic_ad.scipy.stats.poisson`: ``pmf``, ``logpmf``, ``cdf`` in ``mu``;
-* :mod:`~optic_ad.scipy.stats.dirichlet`: ``pdf``, ``logpdf`` in ``x`` and ``alpha``;
-* :mod:`~optic_ad.scipy.stats.multivariate_normal`: ``pdf``, ``logpdf`` in ``x``,
+* `gamma`, `beta`,
+  `chi2`: ``pdf``, ``logpdf`` (also in the shapes), ``cdf``;
+* `poisson`: ``pmf``, ``logpmf``, ``cdf`` in ``mu``;
+* `dirichlet`: ``pdf``, ``logpdf`` in ``x`` and ``alpha``;
+* `multivariate_normal`: ``pdf``, ``logpdf`` in ``x``,
   ``mean``, ``cov``; ``entropy`` in ``cov``.
 
 Examples:

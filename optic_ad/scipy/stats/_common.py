@@ -1,4 +1,4 @@
-"""Helpers shared by the distributions of :mod:`optic_ad.scipy.stats`."""
+"""Helpers shared by the distributions of `optic_ad.scipy.stats`."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 
 On plain values each function is scipy's. On BVars it is written with lifted functions of
 ``z = (x - loc) / scale``: the densities with ``exp`` and ``log``, the distribution
-functions with :func:`optic_ad.scipy.special.ndtr` and
-:func:`~optic_ad.scipy.special.log_ndtr` (``sf(x) = ndtr(-z)``, accurate in the tails).
+functions with `optic_ad.scipy.special.ndtr` and
+`log_ndtr` (``sf(x) = ndtr(-z)``, accurate in the tails).
 """
 
 from __future__ import annotations

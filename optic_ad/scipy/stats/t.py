@@ -4,7 +4,7 @@
 
 On plain values each function is scipy's. On BVars the standard distribution's functions of
 ``z = (x - loc) / scale`` are primitives computed by scipy, whose rules are written with
-lifted functions (:func:`optic_ad.scipy.special.digamma` for ``df``); ``loc`` and
+lifted functions (`optic_ad.scipy.special.digamma` for ``df``); ``loc`` and
 ``scale`` come in through lifted arithmetic.
 """
 
