@@ -273,8 +273,32 @@ def test_jacobian_through_an_op_falls_back_to_rows() -> None:
 
 _W = np.array([[0.3, -1.2, 0.8], [1.1, 0.4, -0.6]])
 
+
+def _gradients(m: Any, x: Any) -> Any:
+    """``gradient(x, axis=0) * gradient(x, axis=1)`` of a (2, 3) array; for autograd (whose
+    gradient rule fails on 2-d arrays) written out with differences and concatenate."""
+    if m is anp:
+        return m.gradient(x, axis=0) * m.gradient(x, axis=1)
+    d0 = x[1:2] - x[0:1]
+    g0 = m.concatenate([d0, d0], axis=0)
+    inner = (x[:, 2:] - x[:, :-2]) / 2.0
+    g1 = m.concatenate([x[:, 1:2] - x[:, 0:1], inner, x[:, 2:3] - x[:, 1:2]], axis=1)
+    return g0 * g1
+
+
 # (names of optic_ad.numpy covered, function of (m, x) on a (2, 3) array, lowest, highest)
 SECOND: list[tuple[str, Case, float, float]] = [
+    ("gradient", lambda m, x: _gradients(m, x), -1.5, 1.5),
+    (
+        "select",
+        lambda m, x: (
+            m.select([_W > 0.5, _W > 0.0], [m.sin(x), x * x], x**3)
+            if m is anp
+            else m.where(_W > 0.5, m.sin(x), m.where(_W > 0.0, x * x, x**3))  # (no select rule)
+        ),
+        -1.5,
+        1.5,
+    ),
     ("array", lambda m, x: m.array([x[0] * x[1], m.sin(x[1]), 2.0 * x[0]]), -1.5, 1.5),
     # (autograd's asarray has no VJP of its own: its array is the oracle)
     ("asarray", lambda m, x: (m.asarray if m is anp else m.array)(x) * x, -1.5, 1.5),

@@ -856,3 +856,25 @@ def test_plain_lists_beside_bvars() -> None:
     check(f, [x], oracle=oracle)
     with pytest.raises(ValueError, match="valid range"):
         ad.grad(lambda v: anp.sum(anp.einsum(v, [0, -1])))(x)
+
+
+# ----- numpy.gradient with spacings and second-order edges (autograd takes only axis) -----
+
+GRADIENT_CASES: list[tuple[str, Case]] = [
+    ("spacing", lambda m, x: m.gradient(x, 0.5)[1]),
+    ("per-axis spacings", lambda m, x: m.gradient(x, 2.0, 0.25)[0]),
+    ("edge_order=2", lambda m, x: m.gradient(x, axis=1, edge_order=2)),
+    ("axes tuple", lambda m, x: m.gradient(x, 0.5, axis=(1, 0))[0]),
+    ("1-d", lambda m, x: m.gradient(x[1], edge_order=2)),
+]
+
+
+@pytest.mark.parametrize(("name", "f"), GRADIENT_CASES, ids=[n for n, _ in GRADIENT_CASES])
+def test_gradient_with_spacings_and_edge_orders(name: str, f: Case) -> None:
+    x = np.random.default_rng(3).normal(size=(3, 4))
+    check(f, [x], autograd_ok=False)
+
+
+def test_gradient_refuses_coordinate_arrays_on_bvars() -> None:
+    with pytest.raises(NotImplementedError, match="spacing as numbers"):
+        ad.grad_bp(lambda v: anp.sum(anp.gradient(v, np.array([0.0, 1.0, 3.0]))), np.ones(3))

@@ -110,6 +110,7 @@ __all__ = [
     "fmod",
     "full",
     "full_like",
+    "gradient",
     "hsplit",
     "hstack",
     "hypot",
@@ -181,6 +182,7 @@ __all__ = [
     "round",
     "row_stack",
     "searchsorted",
+    "select",
     "shape",
     "sigmoid",
     "sign",
@@ -2724,3 +2726,83 @@ def cross(
     b0, b1, b2 = (take_index(bm, (Ellipsis, k)) for k in range(3))
     c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
     return _moveaxis(c, -1, _neg_axis(axisc, _ndim(c)))
+
+
+def gradient(
+    f: Any, *varargs: Any, axis: int | Sequence[int] | None = None, edge_order: Literal[1, 2] = 1
+) -> Any:
+    """``numpy.gradient`` with uniform spacings: central differences inside, one-sided ones
+    (first or second order, ``edge_order``) at the edges; a list of arrays for several
+    axes, as numpy. On BVars the spacings are numbers (numpy's coordinate arrays are refused).
+
+    Examples:
+        >>> import numpy as np, optic_ad as ad
+        >>> from optic_ad import numpy as anp
+        >>> ad.grad_bp(lambda v: anp.sum(anp.gradient(v) * np.arange(4.0)), np.zeros(4))
+        array([-0.5, -1. , -2.5,  4. ])
+    """
+    if not _any_bvar(f, *varargs):
+        return np.gradient(f, *varargs, axis=axis, edge_order=edge_order)
+    nd = _ndim(f)
+    axes = list(range(nd)) if axis is None else [axis] if isinstance(axis, int) else list(axis)
+    axes = [_neg_axis(a, nd) for a in axes]
+    if len(varargs) == 0:
+        steps: list[Any] = [1.0] * len(axes)
+    elif len(varargs) == 1 and _ndim(varargs[0]) == 0:
+        steps = [varargs[0]] * len(axes)
+    elif len(varargs) == len(axes) and builtins.all(_ndim(h) == 0 for h in varargs):
+        steps = list(varargs)
+    else:
+        msg = "gradient: on BVars give the spacing as numbers (one, or one per axis)"
+        raise NotImplementedError(msg)
+    if edge_order not in (1, 2):
+        msg = "gradient: edge_order must be 1 or 2"
+        raise ValueError(msg)
+    outs = [_gradient_along(f, a, h, edge_order) for a, h in zip(axes, steps, strict=True)]
+    return outs[0] if len(outs) == 1 else outs
+
+
+def _gradient_along(f: Any, axis: int, h: Any, edge_order: int) -> Any:
+    g = _moveaxis(f, axis, 0)
+    n = _shape(g)[0]
+    if n < edge_order + 1:
+        msg = (
+            "Shape of array too small to calculate a numerical gradient, at least "
+            "(edge_order + 1) elements are required."
+        )
+        raise ValueError(msg)
+
+    def at(i: Any) -> Any:
+        return take_index(g, i)
+
+    inner = (at(slice(2, None)) - at(slice(None, -2))) / (2.0 * h)
+    if edge_order == 1:
+        first = (at(1) - at(0)) / h
+        last = (at(n - 1) - at(n - 2)) / h
+    else:
+        first = (-1.5 * at(0) + 2.0 * at(1) - 0.5 * at(2)) / h
+        last = (0.5 * at(n - 3) - 2.0 * at(n - 2) + 1.5 * at(n - 1)) / h
+    out = concatenate([expand_dims(first, 0), inner, expand_dims(last, 0)], axis=0)
+    return _moveaxis(out, 0, axis)
+
+
+def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
+    """``numpy.select``: where the first true condition picks its choice, else ``default``;
+    differentiable in the choices and ``default`` (conditions are plain).
+
+    Examples:
+        >>> import numpy as np, optic_ad as ad
+        >>> from optic_ad import numpy as anp
+        >>> x = np.array([-1.0, 0.5, 2.0])
+        >>> ad.grad_bp(lambda v: anp.sum(anp.select([x < 0, x < 1], [v, 3 * v], v * v)), x)
+        array([1., 3., 4.])
+    """
+    if not _any_bvar(*condlist, *choicelist, default):
+        return np.select([plain(c) for c in condlist], list(choicelist), default)
+    if len(condlist) != len(choicelist):
+        msg = "list of cases must be same length as list of conditions"
+        raise ValueError(msg)
+    out = default
+    for cond, choice in zip(reversed(condlist), reversed(choicelist), strict=True):
+        out = where(plain(cond), choice, out)
+    return out
