@@ -401,13 +401,16 @@ def test_eigh_result_and_eigvalsh() -> None:
 
 
 def _eig_case(part: str) -> Case:
+    # functions of the eigenpairs that do not depend on their order: LAPACK may return the
+    # eigenvalues of a slightly perturbed matrix in another order (a jump finite
+    # differences would see), and eigenvectors' signs are arbitrary
     def f(m: Any, x: Any) -> Any:
         w, v = m.linalg.eig(x)
-        if part == "w":
-            return w
+        if part == "w":  # the power sums sum(w^k), k = 1, 2, 3
+            return m.sum(m.expand_dims(w, -1) ** np.arange(1.0, 4.0), axis=-2)
         if part == "v":
-            return v * v
-        return m.expand_dims(w, -2) * v * v
+            return m.sum(m.expand_dims(m.exp(w), -2) * v * v, axis=-1)
+        return m.matmul(v * m.expand_dims(w, -2), m.swapaxes(v, -1, -2))
 
     return f
 
