@@ -50,16 +50,25 @@ def pages(site: Path) -> list[Path]:
 def shoot(chrome: str, page: Path, out: Path, width: int, height: int) -> None:
     """One screenshot of ``page`` at ``width`` x ``height`` pixels."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        chrome,
-        "--headless=new",
-        "--disable-gpu",
-        "--hide-scrollbars",
-        f"--window-size={width},{height}",
-        f"--screenshot={out}",
-        page.as_uri(),
-    ]
-    subprocess.run(cmd, check=True, capture_output=True)
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [
+            chrome,
+            "--headless=new",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            # a closed network: no background connections, no first-run or update checks
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            *(["--no-sandbox"] if os.geteuid() == 0 else []),  # Chromium refuses root else
+            f"--window-size={width},{height}",
+            f"--screenshot={out}",
+            page.as_uri(),
+        ]
+        subprocess.run(cmd, check=True, capture_output=True)
 
 
 def main(argv: list[str] | None = None) -> int:
