@@ -880,6 +880,45 @@ class BVar(Generic[_T]):
         """Mean, as ``ndarray.mean``."""
         return _anp.mean(self, axis=axis, keepdims=keepdims)
 
+    def flatten(self) -> BVar[_T]:
+        """A flat copy, as ``ndarray.flatten``."""
+        return _anp.ravel(self)
+
+    def squeeze(self, axis: Any = None) -> BVar[_T]:
+        """Drop axes of length one, as ``ndarray.squeeze``."""
+        return _anp.squeeze(self, axis)
+
+    def astype(self, dtype: Any) -> Any:
+        """As ``ndarray.astype``: to a float dtype, differentiable; to an integer or bool
+        dtype, a plain array (piecewise constant: no gradient, as ``floor``)."""
+        if np.issubdtype(dtype, np.floating):
+            return _anp.array(self, dtype)
+        return np.asarray(plain(self)).astype(dtype)
+
+    def __mod__(self, other: Any) -> BVar[_T]:
+        return _anp.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> BVar[_T]:
+        return _anp.remainder(other, self)
+
+    # dict methods, for a BVar of a dict (its keys are plain)
+
+    def keys(self) -> Any:
+        """The keys of a BVar of a dict (plain values)."""
+        return plain(self).keys()
+
+    def values(self) -> list[BVar[Any]]:
+        """The values of a BVar of a dict, as BVars."""
+        return [self[k] for k in plain(self)]
+
+    def items(self) -> list[tuple[Any, BVar[Any]]]:
+        """The ``(key, value)`` pairs of a BVar of a dict, the values as BVars."""
+        return [(k, self[k]) for k in plain(self)]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """``self[key]`` for a BVar of a dict holding ``key``, else ``default``."""
+        return self[key] if key in plain(self) else default
+
     def __len__(self) -> int:
         return len(plain(self))
 

@@ -90,6 +90,14 @@ def check_output(fn: Fn, out: Any, runner: str, scalar: bool) -> None:
                 "ad.jacobian(f)."
             )
             raise TypeError(msg)
+        if scalar and np.iscomplexobj(v):
+            # the gradient of a complex output is not defined (autograd and JAX refuse too)
+            msg = (
+                f"{runner} needs a real scalar output; {_fn_name(fn)} returned "
+                f"{_describe(v)}. Differentiate anp.real(...), anp.imag(...) or "
+                "anp.abs(...) of it."
+            )
+            raise TypeError(msg)
         return
     if scalar:
         msg = (

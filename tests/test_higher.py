@@ -288,6 +288,7 @@ def _gradients(m: Any, x: Any) -> Any:
 
 # (names of optic_ad.numpy covered, function of (m, x) on a (2, 3) array, lowest, highest)
 SECOND: list[tuple[str, Case, float, float]] = [
+    ("linspace", lambda m, x: m.linspace(x[0], x[1] * x[1], 4) * m.sin(x[1]), -1.5, 1.5),
     ("gradient", lambda m, x: _gradients(m, x), -1.5, 1.5),
     (
         "select",
@@ -512,9 +513,15 @@ SECOND: list[tuple[str, Case, float, float]] = [
 ]
 # constructors, constants, dtypes and functions that only look at a value: no derivative
 _CONSTRUCTORS = {
+    "allclose",
+    "array_equal",
+    "isclose",
+    "iscomplex",
+    "iscomplexobj",
+    "isreal",
+    "isrealobj",
     "arange",
     "eye",
-    "linspace",
     "ones",
     "ones_like",
     "zeros",

@@ -114,6 +114,9 @@ PLAIN_UFUNCS = [
 
 FUNCTION_CASES: list[tuple[Any, Case]] = [
     (np.all, lambda m, x: x * m.all(x > 0)),
+    (np.allclose, lambda m, x: x * m.allclose(x, x + 1e-12)),
+    (np.array_equal, lambda m, x: x * m.array_equal(x, W)),
+    (np.isclose, lambda m, x: m.where(m.isclose(x, W, atol=0.05), 0.0, x)),
     (np.amax, lambda m, x: m.amax(x, axis=0)),
     (np.amin, lambda m, x: m.amin(x, axis=1)),
     (np.angle, lambda m, x: m.angle(x - 0.5) * x),

@@ -25,13 +25,15 @@ from typing import Any, Literal, Protocol, TypeVar, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from optic_ad.bvar import BVar, Prim, lift, plain, shape_of, sum_to_shape
+from optic_ad.bvar import BVar, Prim, plain, shape_of, sum_to_shape
+from optic_ad.bvar import lift as _record
 
 __all__ = [
     "abs",
     "absolute",
     "add",
     "all",
+    "allclose",
     "amax",
     "amin",
     "angle",
@@ -50,6 +52,7 @@ __all__ = [
     "argsort",
     "argwhere",
     "array",
+    "array_equal",
     "array_split",
     "asarray",
     "atleast_1d",
@@ -123,9 +126,14 @@ __all__ = [
     "int16",
     "int32",
     "int64",
+    "isclose",
+    "iscomplex",
+    "iscomplexobj",
     "isfinite",
     "isinf",
     "isnan",
+    "isreal",
+    "isrealobj",
     "kron",
     "linspace",
     "log",
@@ -301,6 +309,8 @@ def lift1(
                 return scalar(x)
             except (ValueError, OverflowError):
                 pass
+        if _is_seq(x):
+            return lift(prim, (x,), _NO_KW)
         return fwd(x)
 
     f.__name__ = f.__qualname__ = name
@@ -341,7 +351,7 @@ def lift2(name: str, fwd: Callable[[Any, Any], Any], vjp_x: Any, vjp_y: Any) -> 
     prim = _prim(name, fwd, (vjp_x, vjp_y))
 
     def f(x: Any, y: Any, /) -> Any:
-        if type(x) is BVar or type(y) is BVar:
+        if type(x) is BVar or type(y) is BVar or _is_seq(x) or _is_seq(y):
             return lift(prim, (x, y), {})
         return fwd(x, y)
 
@@ -350,14 +360,44 @@ def lift2(name: str, fwd: Callable[[Any, Any], Any], vjp_x: Any, vjp_y: Any) -> 
     return f
 
 
+def _is_seq(a: Any) -> bool:
+    """A list or tuple holding BVars, or a BVar of a list or tuple: numpy would read either
+    as an array, and so do the lifted functions (stacked with :func:`array`)."""
+    t = type(a)
+    if t is BVar:
+        v = a.value
+        tv = type(v)
+        if tv is np.ndarray or tv is float:
+            return False
+        tp = type(plain(v))
+        return tp is list or tp is tuple
+    return (t is list or t is tuple) and _holds_bvar(a)
+
+
+def lift(prim: Prim, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+    """``bvar.lift`` for numpy's functions: sequences of BVars (and BVars of sequences)
+    among the arguments are stacked into arrays first, so their cotangents are arrays and
+    the structure's gradient comes back through the stacking as a list or tuple."""
+    for a in args:
+        if _is_seq(a):
+            return _record(prim, tuple(array(a) if _is_seq(a) else a for a in args), kw)
+    return _record(prim, args, kw)
+
+
 def _ndim(x: Any) -> int:
-    s = shape_of(x)
-    return len(s) if s is not None else np.ndim(x)
+    return len(_shape(x))
 
 
 def _shape(x: Any) -> tuple[int, ...]:
     s = shape_of(x)
-    return s if s is not None else np.shape(x)
+    if s is not None:
+        return s
+    if type(x) is BVar:  # a BVar of a list or tuple (of floats, or of inner BVars)
+        return _shape(x.value)
+    if (type(x) is list or type(x) is tuple) and _holds_bvar(x):
+        # numpy would look inside with __array__, which a BVar refuses
+        return (len(x), *(_shape(x[0]) if x else ()))
+    return np.shape(x)
 
 
 # ----- no gradient: constants, dtypes and constructors are numpy's own -----
@@ -396,7 +436,44 @@ full = np.full
 arange = np.arange
 eye = np.eye
 identity = np.identity
-linspace = np.linspace
+
+
+def linspace(
+    start: Any,
+    stop: Any,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype: Any = None,
+    axis: int = 0,
+) -> Any:
+    """``numpy.linspace``, differentiable in ``start`` and ``stop`` (scalars or arrays).
+
+    Examples:
+        >>> import optic_ad as ad
+        >>> from optic_ad import numpy as anp
+        >>> ad.grad_bp2(lambda a, b: anp.sum(anp.linspace(a, b, 5)), 1.0, 2.0)
+        (2.5, 2.5)
+    """
+    if not _any_bvar(start, stop):
+        plain_linspace: Any = np.linspace  # (its stubs overload on the retstep literal)
+        return plain_linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    if dtype is not None and not np.issubdtype(dtype, np.floating):
+        msg = "linspace: on BVars dtype must be a float type (or None)"
+        raise TypeError(msg)
+    div = (num - 1) if endpoint else num
+    t = np.arange(num, dtype=np.float64) / div if div > 0 else np.zeros(num)
+    nd = builtins.max(_ndim(start), _ndim(stop))
+    t = t.reshape((num,) + (1,) * nd)  # the samples along a new leading axis
+    out = start + (stop - start) * t
+    if endpoint and num > 1:
+        out = concatenate([take_index(out, slice(0, num - 1)), expand_dims(stop + 0.0 * start, 0)])
+    out = _moveaxis(out, 0, axis) if nd else out
+    if retstep:
+        return out, (stop - start) / div if div > 0 else np.nan
+    return out
+
+
 logspace = np.logspace
 
 
@@ -452,6 +529,9 @@ def array(obj: Any, dtype: Any = None) -> Any:
         (2.0, 3.0)
     """
     if type(obj) is BVar:
+        pv = plain(obj)
+        if type(pv) is list or type(pv) is tuple:  # a BVar of a sequence: its items stacked
+            return stack([array(obj[i], dtype) for i in range(len(pv))])
         return obj if dtype is None else obj * np.ones((), dtype=dtype)
     if _holds_bvar(obj):
         return stack([array(o, dtype) for o in obj])
@@ -690,7 +770,7 @@ def reduction(name: str, fwd: Callable[..., Any], vjp: Callable[..., Any]) -> Re
     prim = _prim(name, fwd, (vjp,))
 
     def f(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-        if type(x) is BVar:
+        if type(x) is BVar or _is_seq(x):
             return lift(prim, (x,), {"axis": axis, "keepdims": keepdims})
         return fwd(x, axis=axis, keepdims=keepdims)
 
@@ -836,7 +916,7 @@ def _transpose_vjp(g: Any, ans: Any, x: Any, *, axes: Sequence[int] | None) -> A
 _TRANSPOSE = _prim("transpose", lambda x, *, axes: np.transpose(x, axes), (_transpose_vjp,))
 
 
-def transpose(x: T, axes: Sequence[int] | None = None, /) -> T:
+def transpose(x: T, /, axes: Sequence[int] | None = None) -> T:
     """``numpy.transpose`` (reverse the axes, or permute them by ``axes``)."""
     return lift(_TRANSPOSE, (x,), {"axes": None if axes is None else tuple(axes)})  # type: ignore[no-any-return]
 
@@ -2079,11 +2159,14 @@ def _unsupported(name: str, **kw: Any) -> None:
 
 
 def _any_bvar(*xs: Any) -> bool:
-    return builtins.any(type(x) is BVar for x in xs)
+    return builtins.any(type(x) is BVar or _is_seq(x) for x in xs)
 
 
 def _arr(x: Any) -> Any:
-    """A BVar as it is, anything else (a list, a float) as a numpy array."""
+    """A BVar as it is (stacked if it holds a sequence), a sequence holding BVars stacked,
+    anything else (a list, a float) as a numpy array."""
+    if _is_seq(x):
+        return array(x)
     return x if type(x) is BVar else np.asarray(x)
 
 
@@ -2176,6 +2259,8 @@ def _moment(
     keepdims: bool,
     correction: float | None,
 ) -> Any:
+    if _is_seq(a):
+        a = array(a)
     if type(a) is not BVar:
         kw: dict[str, Any] = {} if correction is None else {"correction": correction}
         return fwd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
@@ -2759,7 +2844,7 @@ def gradient(
         msg = "gradient: edge_order must be 1 or 2"
         raise ValueError(msg)
     outs = [_gradient_along(f, a, h, edge_order) for a, h in zip(axes, steps, strict=True)]
-    return outs[0] if len(outs) == 1 else outs
+    return outs[0] if len(outs) == 1 else tuple(outs)
 
 
 def _gradient_along(f: Any, axis: int, h: Any, edge_order: int) -> Any:
@@ -2806,3 +2891,52 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     for cond, choice in zip(reversed(condlist), reversed(choicelist), strict=True):
         out = where(plain(cond), choice, out)
     return out
+
+
+# ----- tests of values: plain results, BVar arguments read as their values -----
+
+
+def allclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """``numpy.allclose`` of plain values or BVars' values (no gradient)."""
+    return bool(np.allclose(_plain_arr(a), _plain_arr(b), rtol, atol, equal_nan))
+
+
+def isclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Any:
+    """``numpy.isclose`` of plain values or BVars' values (no gradient)."""
+    return np.isclose(_plain_arr(a), _plain_arr(b), rtol, atol, equal_nan)
+
+
+def array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> bool:
+    """``numpy.array_equal`` of plain values or BVars' values (no gradient)."""
+    return bool(np.array_equal(_plain_arr(a1), _plain_arr(a2), equal_nan=equal_nan))
+
+
+def iscomplex(x: Any) -> Any:
+    """``numpy.iscomplex`` of a plain value or a BVar's value."""
+    return np.iscomplex(_plain_arr(x))
+
+
+def isreal(x: Any) -> Any:
+    """``numpy.isreal`` of a plain value or a BVar's value."""
+    return np.isreal(_plain_arr(x))
+
+
+def iscomplexobj(x: Any) -> bool:
+    """``numpy.iscomplexobj`` of a plain value or a BVar's value."""
+    return bool(np.iscomplexobj(_plain_arr(x)))
+
+
+def isrealobj(x: Any) -> bool:
+    """``numpy.isrealobj`` of a plain value or a BVar's value."""
+    return bool(np.isrealobj(_plain_arr(x)))
+
+
+def _plain_arr(x: Any) -> Any:
+    # a BVar's value, or a sequence holding BVars as the array of their values
+    if type(x) is list or type(x) is tuple:
+        return np.array([_plain_arr(e) for e in x])
+    return plain(x)

@@ -162,14 +162,6 @@ _REDUCE = _reduce()
 _ACCUMULATE = _accumulate()
 
 
-def _plain_function(fn: Callable[..., Any]) -> Callable[..., Any]:
-    # introspection: plain answers about the value
-    def call(x: Any, *args: Any, **kwargs: Any) -> Any:
-        return fn(plain(x), *args, **kwargs)
-
-    return call
-
-
 def _functions() -> dict[Callable[..., Any], Callable[..., Any]]:
     table: dict[Callable[..., Any], Callable[..., Any]] = {
         np.all: core.all,
@@ -312,8 +304,17 @@ def _functions() -> dict[Callable[..., Any], Callable[..., Any]]:
             np.fft.rfftn: fft.rfftn,
         }
     )
-    introspection = (np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal)
-    table.update((f, _plain_function(f)) for f in introspection)
+    table.update(
+        {
+            np.allclose: core.allclose,
+            np.isclose: core.isclose,
+            np.array_equal: core.array_equal,
+            np.iscomplexobj: core.iscomplexobj,
+            np.isrealobj: core.isrealobj,
+            np.iscomplex: core.iscomplex,
+            np.isreal: core.isreal,
+        }
+    )
     return table
 
 
