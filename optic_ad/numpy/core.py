@@ -301,6 +301,9 @@ def lift1(
 
     def f(x: Any, /) -> Any:
         if type(x) is BVar:
+            tv = type(x.value)
+            if tv is np.ndarray or tv is float:  # (what core's lift checks, inline)
+                return _record(prim, (x,), _NO_KW)
             return lift(prim, (x,), _NO_KW)
         if type(x) is float and scalar is not None:
             # a Python float stays a Python float (numpy's scalars are slow to compute
@@ -379,6 +382,13 @@ def lift(prim: Prim, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
     among the arguments are stacked into arrays first, so their cotangents are arrays and
     the structure's gradient comes back through the stacking as a list or tuple."""
     for a in args:
+        t = type(a)
+        if t is BVar:
+            tv = type(a.value)
+            if tv is np.ndarray or tv is float:
+                continue  # the common case, checked inline
+        elif t is not list and t is not tuple:
+            continue
         if _is_seq(a):
             return _record(prim, tuple(array(a) if _is_seq(a) else a for a in args), kw)
     return _record(prim, args, kw)
