@@ -584,6 +584,27 @@ def _field_keys(cls: type) -> dict[str, Hashable] | None:
     return keys
 
 
+_FIELD_PROPS: set[str] = set()
+
+
+def _field_property(name: str) -> property:
+    def get(self: BVar[Any]) -> BVar[Any]:
+        return self._field(name)
+
+    get.__name__ = name
+    return property(get, doc=f"The field ``{name}`` of the record this BVar holds.")
+
+
+def _install_fields(cls: type) -> None:
+    """Give BVar a property for each field of the record class ``cls`` (BVar's own names,
+    and names starting with ``_``, are left to ``view``)."""
+    for name in structure.field_names(cls) or ():
+        if name[:1] == "_" or name in _FIELD_PROPS or hasattr(BVar, name):
+            continue
+        setattr(BVar, name, _field_property(name))
+        _FIELD_PROPS.add(name)
+
+
 def _no_field(cls: type, name: str, keys: dict[str, Hashable] | None) -> AttributeError:
     if keys is None:
         msg = (
@@ -968,20 +989,14 @@ class BVar(Generic[_T]):
         return item(self, idx)  # type: ignore[no-any-return]
 
     # ----- field access: v.w is v.view(lenses(Cls).w) -----
+    #
+    # A property per field name of the records the structure layer has met (installed by
+    # _install_fields), not __getattr__: a class with __getattr__ loses CPython's fast path
+    # for every attribute read (value, _tape...), about 17% of a scalar op.
 
-    def __getattr__(self, name: str) -> BVar[Any]:
-        """``v.w`` on a BVar of a record (attrs class, dataclass, NamedTuple) is the field
-        ``w`` as a BVar, recorded as ``v.view(ad.lenses(Cls).w)`` records it.
-
-        Only reached when ordinary lookup fails, so BVar's own attributes (``value``,
-        ``shape``, ``view``...) win over fields of the same name: read those with ``view``.
-        Names starting with ``_`` (dunders that numpy, copy and pickle probe for, private
-        fields) raise ``AttributeError`` at once.
-        """
-        if name[:1] == "_" or name == "value":
-            # `value` too: it is unset while copy/pickle rebuild a BVar, and looking it up
-            # here again would recurse
-            raise AttributeError(f"'BVar' object has no attribute {name!r}")
+    def _field(self, name: str) -> BVar[Any]:
+        """``v.name``: the field ``name`` of the record this BVar holds, recorded as
+        ``v.view(ad.lenses(Cls).name)`` records it."""
         val: Any = self.value
         pv = val
         while type(pv) is BVar:
@@ -1001,6 +1016,17 @@ class BVar(Generic[_T]):
                         return _rec(self._tape, part, r_item, (self._index,), (val, k))
                 return item(self, k)  # type: ignore[no-any-return]
         raise _no_field(cls, name, keys)
+
+    if TYPE_CHECKING:
+        # for mypy only (its plugin types v.<field> through this hook); at run time the
+        # fields are properties, see above
+        def __getattr__(self, name: str) -> BVar[Any]: ...
+
+    def __dir__(self) -> list[str]:
+        # the record's fields too: Python's "Did you mean ...?" for a misspelt field
+        names = list(super().__dir__())
+        fields = structure.field_names(type(plain(self)))
+        return names + [f for f in fields or () if f not in names]
 
     # ----- optics -----
 
@@ -1289,6 +1315,8 @@ BATCH_SAFE_RULES.update(
         _r_neg,
     )
 )
+
+structure.on_record_type(_install_fields)
 
 import optic_ad.numpy.core as _anp  # noqa: E402  (the declared late edges: numpy's rules need BVar)
 import optic_ad.numpy.dispatch as _dispatch  # noqa: E402

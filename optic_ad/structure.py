@@ -166,7 +166,22 @@ def kind_of_type(cls: type) -> Node | str | None:
         pass
     k = _find(cls)
     _cache[cls] = k
+    if _record_hooks and isinstance(k, Node) and field_names(cls) is not None:
+        for hook in _record_hooks:
+            hook(cls)
     return k
+
+
+_record_hooks: list[Callable[[type], None]] = []
+
+
+def on_record_type(hook: Callable[[type], None]) -> None:
+    """Call ``hook(cls)`` for every record class (attrs, dataclass, NamedTuple) the structure
+    layer meets, once each, and now for those it has met (how BVar learns field names)."""
+    _record_hooks.append(hook)
+    for cls, k in list(_cache.items()):
+        if isinstance(k, Node) and field_names(cls) is not None:
+            hook(cls)
 
 
 _STATIC_BASES: tuple[type, ...] = (

@@ -163,14 +163,34 @@ def test_a_field_of_a_bvar_of_an_outer_tape() -> None:
     np.testing.assert_allclose(g.w, [1.0, 1.0])
 
 
+@dataclasses.dataclass
+class Other:
+    zz: float
+
+
 def test_unknown_field_names_the_fields_and_view() -> None:
+    # a misspelt name: Python's AttributeError, whose "Did you mean" comes from the record's
+    # fields (BVar.__dir__); mypy's plugin reports it with the field list before any run
+    seen: list[list[str]] = []
+
     def f(v: Any) -> Any:
-        return v.wieght
+        seen.append(dir(v))
+        return v.stpes
+
+    with pytest.raises(AttributeError, match="stpes"):
+        ad.grad_bp(f, Layer(np.ones(2), 1.0))
+    assert {"w", "b", "steps", "name"} <= set(seen[0])
+
+    # the field of another record class: the message names this record's fields and view
+    assert ad.grad_bp(lambda o: o.zz * 2.0, Other(1.0)) == Other(2.0)
+
+    def g(v: Any) -> Any:
+        return v.zz
 
     with pytest.raises(
-        AttributeError, match=r"Layer has no field 'wieght' \(fields: w, b, steps, name\).*view"
+        AttributeError, match=r"Layer has no field 'zz' \(fields: w, b, steps, name\).*view"
     ):
-        ad.grad_bp(f, Layer(np.ones(2), 1.0))
+        ad.grad_bp(g, Layer(np.ones(2), 1.0))
 
 
 def test_attribute_of_a_bvar_that_holds_no_record() -> None:

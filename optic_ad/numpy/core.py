@@ -312,7 +312,7 @@ def lift1(
                 return scalar(x)
             except (ValueError, OverflowError):
                 pass
-        if _is_seq(x):
+        if type(x) is not np.ndarray and _is_seq(x):
             return lift(prim, (x,), _NO_KW)
         return fwd(x)
 
@@ -354,7 +354,10 @@ def lift2(name: str, fwd: Callable[[Any, Any], Any], vjp_x: Any, vjp_y: Any) -> 
     prim = _prim(name, fwd, (vjp_x, vjp_y))
 
     def f(x: Any, y: Any, /) -> Any:
-        if type(x) is BVar or type(y) is BVar or _is_seq(x) or _is_seq(y):
+        tx, ty = type(x), type(y)
+        if tx is BVar or ty is BVar:
+            return lift(prim, (x, y), {})
+        if (tx is list or tx is tuple or ty is list or ty is tuple) and (_is_seq(x) or _is_seq(y)):
             return lift(prim, (x, y), {})
         return fwd(x, y)
 
@@ -780,7 +783,7 @@ def reduction(name: str, fwd: Callable[..., Any], vjp: Callable[..., Any]) -> Re
     prim = _prim(name, fwd, (vjp,))
 
     def f(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-        if type(x) is BVar or _is_seq(x):
+        if type(x) is BVar or (type(x) is not np.ndarray and _is_seq(x)):
             return lift(prim, (x,), {"axis": axis, "keepdims": keepdims})
         return fwd(x, axis=axis, keepdims=keepdims)
 
@@ -2169,7 +2172,11 @@ def _unsupported(name: str, **kw: Any) -> None:
 
 
 def _any_bvar(*xs: Any) -> bool:
-    return builtins.any(type(x) is BVar or _is_seq(x) for x in xs)
+    for x in xs:
+        t = type(x)
+        if t is BVar or ((t is list or t is tuple) and _holds_bvar(x)):
+            return True
+    return False
 
 
 def _arr(x: Any) -> Any:
