@@ -160,3 +160,29 @@ def fd_jacobian(fn: Callable[..., Any], xs: list[Any], i: int, eps: float = 1e-6
     out_shape = np.shape(fn(*xs))
     stacked = np.stack(cols, axis=-1) if cols else np.zeros((*out_shape, 0))
     return stacked.reshape(out_shape + x.shape)
+
+
+class MustBatch:
+    """Within ``with``: every Jacobian (and so every Hessian) must take the one-pass batched
+    seed, i.e. every rule on the tape is batch-safe (spies on ``higher._batch_safe``)."""
+
+    def __enter__(self) -> None:
+        from optic_ad import higher
+
+        self.saved = higher._batch_safe
+        self.seen: list[bool] = []
+        saved = self.saved
+
+        def spy(tape: Any) -> bool:
+            self.seen.append(saved(tape))
+            return self.seen[-1]
+
+        higher._batch_safe = spy
+
+    def __exit__(self, *exc: object) -> None:
+        from optic_ad import higher
+
+        higher._batch_safe = self.saved
+        if exc[0] is None:
+            assert self.seen, "no batched pull-back happened"
+            assert all(self.seen), "a rule on the tape is not batch-safe"

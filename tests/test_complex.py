@@ -23,8 +23,7 @@ from numpy.typing import NDArray
 import optic_ad as ad
 from optic_ad import numpy as anp
 from optic_ad.bvar import BVar, plain
-from tests.helpers import fd_jacobian, fd_partial
-from tests.test_np_reductions import _MustBatch
+from tests.helpers import MustBatch, fd_jacobian, fd_partial
 
 Arr = NDArray[np.float64]
 
@@ -242,10 +241,10 @@ def test_batched_jacobians_and_hessians_through_complex_intermediates() -> None:
         return m.abs(z * z) + m.angle(z) + m.real(m.conj(z) * 1j) * m.imag(z)
 
     x = RE
-    with _MustBatch():
+    with MustBatch():
         jac = ad.jacobian(lambda v: f(anp, v))(x)
     np.testing.assert_allclose(jac, autograd.jacobian(lambda v: f(agnp, v))(x), rtol=1e-9)
-    with _MustBatch():
+    with MustBatch():
         h = ad.hessian(lambda v: anp.sum(f(anp, v) * W))(x)
     hh = autograd.hessian(lambda v: agnp.sum(f(agnp, v) * W))(x)
     np.testing.assert_allclose(h, hh, rtol=1e-8, atol=1e-12)
@@ -314,7 +313,7 @@ def test_jacobian_of_a_complex_output() -> None:
     np.testing.assert_allclose(j, 1j * np.eye(2))
     jd = ad.derivative(lambda t: anp.exp(1j * t))(0.3)
     assert jd == pytest.approx(1j * np.exp(0.3j))
-    with _MustBatch():
+    with MustBatch():
         jf = ad.jacobian(lambda v: anp.exp(1j * v) * v)(x)
     np.testing.assert_allclose(jf, fd_jacobian(lambda v: np.exp(1j * v) * v, [x], 0), atol=1e-7)
     # a structured input: each leaf's Jacobian is complex

@@ -29,8 +29,7 @@ from numpy.typing import NDArray
 import optic_ad as ad
 from optic_ad import numpy as anp
 from optic_ad.bvar import plain
-from tests.helpers import fd_jacobian, fd_partial
-from tests.test_np_reductions import _MustBatch
+from tests.helpers import MustBatch, fd_jacobian, fd_partial
 
 Arr = NDArray[np.float64]
 Case = Callable[[Any, Any], Any]
@@ -95,12 +94,12 @@ def check(f: Case, x: Arr, *, autograd_ok: bool = True, hessian: bool = True) ->
             warnings.simplefilter("ignore", DeprecationWarning)
             theirs = autograd.grad(_loss(agnp, f))(x)
         np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
-    with _MustBatch():
+    with MustBatch():
         jac = ad.jacobian(lambda v: f(anp, v))(x)
     np.testing.assert_allclose(jac, fd_jacobian(lambda v: f(np, v), [x], 0), rtol=1e-5, atol=1e-6)
     if not hessian:
         return
-    with _MustBatch():
+    with MustBatch():
         h = ad.hessian(_loss(anp, f))(x)
     assert not np.iscomplexobj(h)
     gf = ad.grad(_loss(anp, f))
@@ -422,7 +421,7 @@ def test_third_order_against_finite_differences() -> None:
         return anp.sum(anp.abs(anp.fft.rfft(anp.sin(v))) * w)
 
     h = ad.hessian(f)
-    with _MustBatch():
+    with MustBatch():
         third = ad.jacobian(h)(x)
     np.testing.assert_allclose(third, fd_jacobian(h, [x], 0, eps=1e-5), rtol=1e-4, atol=1e-6)
 
@@ -448,7 +447,7 @@ def test_jacobian_of_a_complex_output(name: str) -> None:
     # jacobian of a complex output is d re/dx + 1j d im/dx: the transform's matrix
     x = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.0, -0.5, 3.0]])
     f = getattr(anp.fft, name)
-    with _MustBatch():
+    with MustBatch():
         jac = ad.jacobian(f)(x)
     np.testing.assert_allclose(jac, fd_jacobian(getattr(np.fft, name), [x], 0), atol=1e-6)
     if np.iscomplexobj(f(x)):

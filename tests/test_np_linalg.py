@@ -25,10 +25,9 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 import optic_ad as ad
-import optic_ad.higher as higher
 from optic_ad import numpy as anp
 from optic_ad.bvar import Prim, lift, plain
-from tests.helpers import fd_jacobian, fd_partial
+from tests.helpers import MustBatch, fd_jacobian, fd_partial
 
 Arr = NDArray[np.float64]
 # numpy.linalg untyped: its stubs want literal keywords
@@ -48,28 +47,6 @@ def _loss(m: Any, f: Case) -> Callable[..., Any]:
         return m.sum(m.sin(out) * _weights(np.shape(plain(autograd.tracer.getval(out)))))  # type: ignore[attr-defined]
 
     return loss
-
-
-class _MustBatch:
-    """Within ``with``: every Jacobian (and so every Hessian) must take the one-pass batched
-    seed, i.e. every rule on the tape is batch-safe."""
-
-    def __enter__(self) -> None:
-        self.saved = higher._batch_safe
-        self.seen: list[bool] = []
-        saved = self.saved
-
-        def spy(tape: Any) -> bool:
-            self.seen.append(saved(tape))
-            return self.seen[-1]
-
-        higher._batch_safe = spy
-
-    def __exit__(self, *exc: object) -> None:
-        higher._batch_safe = self.saved
-        if exc[0] is None:
-            assert self.seen, "no batched pull-back happened"
-            assert all(self.seen), "a rule on the tape is not batch-safe"
 
 
 def check(
@@ -103,7 +80,7 @@ def check(
             theirs = autograd.grad(_loss(agnp, f), i)(*xs)
             np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
         if np.ndim(expected) > 0:
-            with _MustBatch():
+            with MustBatch():
                 jac = ad.jacobian(lambda *v: f(anp, *v), argnums=i)(*xs)
             np.testing.assert_allclose(
                 jac, fd_jacobian(lambda *v: f(np, *v), xs, i), rtol=fd_rtol, atol=1e-6
@@ -117,7 +94,7 @@ def check(
                 )
         if not hessian:
             continue
-        with _MustBatch():
+        with MustBatch():
             h = ad.hessian(_loss(anp, f), argnums=i)(*xs)
         gi = ad.grad(_loss(anp, f), argnums=i)
         np.testing.assert_allclose(h, fd_jacobian(gi, xs, i, eps=1e-5), rtol=1e-4, atol=1e-5)
@@ -217,7 +194,7 @@ def test_slogdet_is_a_pair_with_a_plain_sign() -> None:
 def test_det_third_order() -> None:
     a = _general(3, (2, 2))
     f = anp.linalg.det
-    with _MustBatch():
+    with MustBatch():
         third = ad.jacobian(ad.hessian(f))(a)
     ref = autograd.jacobian(autograd.hessian(agnp.linalg.det))(a)
     np.testing.assert_allclose(third, ref, rtol=1e-9, atol=1e-12)
@@ -1041,7 +1018,7 @@ THIRD: list[tuple[str, Case, Callable[[], Arr]]] = [
 @pytest.mark.parametrize(("name", "f", "make"), THIRD, ids=[t[0] for t in THIRD])
 def test_third_order(name: str, f: Case, make: Callable[[], Arr]) -> None:
     x = make()
-    with _MustBatch():
+    with MustBatch():
         third = ad.jacobian(ad.hessian(lambda v: f(anp, v)))(x)
     h = ad.hessian(lambda v: f(anp, v))
     np.testing.assert_allclose(third, fd_jacobian(h, [x], 0, eps=1e-5), rtol=1e-4, atol=1e-5)
@@ -1058,7 +1035,7 @@ def test_third_order(name: str, f: Case, make: Callable[[], Arr]) -> None:
 )
 def test_zero_cotangents_keep_the_batch(f: Case, x: Arr) -> None:
     # every part of the tuple cotangent is zero: the zero gradient still has the batch dims
-    with _MustBatch():
+    with MustBatch():
         jac = ad.jacobian(f)(x)
     out_shape = np.shape(ad.eval_bp(f, x))
     np.testing.assert_array_equal(jac, np.zeros(out_shape + x.shape))

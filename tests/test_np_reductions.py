@@ -21,10 +21,9 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 import optic_ad as ad
-import optic_ad.higher as higher
 from optic_ad import numpy as anp
 from optic_ad.bvar import plain
-from tests.helpers import fd_jacobian, fd_partial
+from tests.helpers import MustBatch, fd_jacobian, fd_partial
 
 Arr = NDArray[np.float64]
 Case = Callable[..., Any]
@@ -42,28 +41,6 @@ def _loss(m: Any, f: Case) -> Callable[..., Any]:
         return m.sum(m.sin(out) * _weights(np.shape(plain(out))))
 
     return loss
-
-
-class _MustBatch:
-    """Within ``with``: every Jacobian (and so every Hessian) must take the one-pass batched
-    seed, i.e. every rule on the tape is batch-safe."""
-
-    def __enter__(self) -> None:
-        self.saved = higher._batch_safe
-        self.seen: list[bool] = []
-        saved = self.saved
-
-        def spy(tape: Any) -> bool:
-            self.seen.append(saved(tape))
-            return self.seen[-1]
-
-        higher._batch_safe = spy
-
-    def __exit__(self, *exc: object) -> None:
-        higher._batch_safe = self.saved
-        if exc[0] is None:
-            assert self.seen, "no batched pull-back happened"
-            assert all(self.seen), "a rule on the tape is not batch-safe"
 
 
 def check(
@@ -101,7 +78,7 @@ def check(
             np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
         if np.ndim(xs[i]) == 0 or np.ndim(expected) == 0:
             continue  # the batched seed is for array inputs and outputs
-        with _MustBatch():
+        with MustBatch():
             jac = ad.jacobian(lambda *v: f(anp, *v), argnums=i)(*xs)
         np.testing.assert_allclose(
             jac, fd_jacobian(lambda *v: ref(np, *v), xs, i), rtol=1e-5, atol=1e-6
@@ -112,7 +89,7 @@ def check(
             )
         if not hessian:
             continue
-        with _MustBatch():
+        with MustBatch():
             h = ad.hessian(_loss(anp, f), argnums=i)(*xs)
         gi = ad.grad(_loss(anp, f), argnums=i)
         np.testing.assert_allclose(h, fd_jacobian(gi, xs, i, eps=1e-5), rtol=1e-4, atol=1e-5)
@@ -309,10 +286,10 @@ def test_cumprod_at_zeros(axis: int | None, zeros: list[tuple[int, int]]) -> Non
     # f is smooth (polynomials inside sin): central differences with a large step are
     # accurate to eps^2, and crossing zero is harmless
     np.testing.assert_allclose(g(x), fd_jacobian(f, [x], 0, eps=1e-4), atol=1e-7)
-    with _MustBatch():
+    with MustBatch():
         h = ad.hessian(f)(x)
     np.testing.assert_allclose(h, fd_jacobian(g, [x], 0, eps=1e-4), atol=1e-7)
-    with _MustBatch():
+    with MustBatch():
         third = ad.jacobian(ad.hessian(f))(x)
     np.testing.assert_allclose(third, fd_jacobian(ad.hessian(f), [x], 0, eps=1e-4), atol=1e-6)
 

@@ -26,11 +26,10 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 import optic_ad as ad
-import optic_ad.higher as higher
 from optic_ad import numpy as anp
 from optic_ad.bvar import plain
 from optic_ad.scipy import special
-from tests.helpers import fd_jacobian, fd_partial
+from tests.helpers import MustBatch, fd_jacobian, fd_partial
 
 # autograd.scipy ships no stubs (and typings/autograd has none for it): typed as Any
 agsp: Any = importlib.import_module("autograd.scipy.special")
@@ -157,27 +156,6 @@ def _loss(m: NS, f: Case) -> Callable[..., Any]:
     return loss
 
 
-class _MustBatch:
-    """Within ``with``: every Jacobian must take the one-pass batched seed."""
-
-    def __enter__(self) -> None:
-        self.saved = higher._batch_safe
-        self.seen: list[bool] = []
-        saved = self.saved
-
-        def spy(tape: Any) -> bool:
-            self.seen.append(saved(tape))
-            return self.seen[-1]
-
-        higher._batch_safe = spy
-
-    def __exit__(self, *exc: object) -> None:
-        higher._batch_safe = self.saved
-        if exc[0] is None:
-            assert self.seen, "no batched pull-back happened"
-            assert all(self.seen), "a rule on the tape is not batch-safe"
-
-
 def check(
     f: Case,
     xs: list[Any],
@@ -209,7 +187,7 @@ def check(
             np.testing.assert_allclose(g, theirs_g, rtol=1e-9, atol=1e-12)
         batched = np.ndim(xs[i]) > 0
         if batched and np.ndim(ref) > 0:
-            with _MustBatch():
+            with MustBatch():
                 jac = ad.jacobian(lambda *v: f(ours, *v), argnums=i)(*xs)
             if fd:
                 fdj = fd_jacobian(lambda *v: f(scipys, *v), xs, i)
@@ -220,7 +198,7 @@ def check(
         if not hessian:
             continue
         if batched:
-            with _MustBatch():
+            with MustBatch():
                 h = ad.hessian(_loss(ours, f), argnums=i)(*xs)
         else:
             h = ad.hessian(_loss(ours, f), argnums=i)(*xs)
