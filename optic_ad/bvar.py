@@ -801,6 +801,13 @@ class BVar(Generic[_T]):
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """``np.sin(v)``, ``array * v``: the lifted function records the node."""
+        if len(inputs) == 2 and inputs[1] is self and type(inputs[0]) is not BVar and not kwargs:
+            # ``array <op> v`` (numpy hands its operators here): straight to the reflected
+            # operator, the hot case of rules differentiated again (a BVar on the left is
+            # never a constant: the general path below)
+            reflected = _REFLECTED.get(ufunc)
+            if reflected is not None and method == "__call__":
+                return reflected(self, inputs[0])
         return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(
@@ -1317,6 +1324,17 @@ BATCH_SAFE_RULES.update(
 )
 
 structure.on_record_type(_install_fields)
+
+# numpy's operator ufuncs and BVar's reflected operators, for ``array <op> v``
+_REFLECTED: dict[Any, Callable[[BVar[Any], Any], Any]] = {
+    np.add: BVar.__radd__,
+    np.subtract: BVar.__rsub__,
+    np.multiply: BVar.__rmul__,
+    np.true_divide: BVar.__rtruediv__,
+    np.power: BVar.__rpow__,
+    np.matmul: BVar.__rmatmul__,
+    np.remainder: BVar.__rmod__,
+}
 
 import optic_ad.numpy.core as _anp  # noqa: E402  (the declared late edges: numpy's rules need BVar)
 import optic_ad.numpy.dispatch as _dispatch  # noqa: E402

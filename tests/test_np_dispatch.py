@@ -516,3 +516,18 @@ def test_every_registered_scipy_ufunc_has_a_case() -> None:
     registered = {u for u in dispatch.UFUNCS if u.__name__ in osp_special.__all__}
     cased = {getattr(scipy.special, n) for n, _ in SCIPY_CASES}
     assert registered <= cased, registered - cased
+
+
+def test_a_ufunc_of_one_bvar_twice_keeps_both_operands_at_second_order() -> None:
+    # np.multiply(v, v) reaches BVar.__array_ufunc__ with the BVar on both sides: neither
+    # may be taken for a constant (the fuzzer found a zero Hessian here)
+    x = np.array([-1.2, 1.1])
+    np.testing.assert_allclose(ad.hessian(lambda v: np.sum(np.multiply(v, v)))(x), 2 * np.eye(2))
+    np.testing.assert_allclose(
+        ad.hessian(lambda v: np.sum(np.power(v, v)))(x + 3.0),
+        ad.hessian(lambda v: anp.sum(v**v))(x + 3.0),
+    )
+    np.testing.assert_allclose(
+        ad.hessian(lambda v: np.sum(np.true_divide(v, v + 2.0) * v))(x),
+        ad.hessian(lambda v: anp.sum(v / (v + 2.0) * v))(x),
+    )
