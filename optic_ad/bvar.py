@@ -31,6 +31,7 @@ from optic_ad import structure
 from optic_ad.registry import add, lifted_type, one, register, zero
 from optic_ad.tape import (
     BATCH_SAFE_RULES,
+    JVP_RULES,
     NAMED_RULES,
     SPARSE_RULES,
     EscapedBVarError,
@@ -48,8 +49,10 @@ if TYPE_CHECKING:  # optics: typing only (optics.py sits above this module)
     from optic_ad.optics import Lens, Traversal
 
 __all__ = [
+    "NUMPY_HOOKS",
     "BVar",
     "Num",
+    "NumpyHooks",
     "Prim",
     "assemble",
     "auto",
@@ -78,6 +81,36 @@ _V = TypeVar("_V")
 _new = object.__new__
 
 
+class NumpyHooks:
+    """The functions of ``optic_ad.numpy`` that BVar's methods call (``v.sum()``, ``v.T``,
+    ``v @ w``, ``v ** w``, ``np.sin(v)``...).
+
+    ``optic_ad.numpy`` sits above this module (its rules need BVar), so it fills these in
+    when it is imported, which importing any part of ``optic_ad`` does: this module imports
+    nothing from above.
+    """
+
+    abs: Callable[[BVar[Any]], BVar[Any]]
+    array: Callable[[Any, Any], Any]
+    array_function: Callable[[Any, Any, Any], Any]
+    array_ufunc: Callable[[Any, str, Any, Any], Any]
+    matmul: Callable[[Any, Any], BVar[Any]]
+    mean: Callable[..., BVar[Any]]
+    power: Callable[[Any, Any], BVar[Any]]
+    ravel: Callable[[BVar[Any]], BVar[Any]]
+    remainder: Callable[[Any, Any], BVar[Any]]
+    reshape: Callable[[BVar[Any], Any], BVar[Any]]
+    squeeze: Callable[[BVar[Any], Any], BVar[Any]]
+    sum: Callable[..., BVar[Any]]
+    take_index: Callable[[BVar[Any], Any], BVar[Any]]
+    transpose: Callable[[BVar[Any]], BVar[Any]]
+    unbroadcast: Callable[[Any, tuple[int, ...], int], Any]
+
+
+NUMPY_HOOKS = NumpyHooks()
+_anp = NUMPY_HOOKS
+
+
 def _escaped(tape: Tape) -> EscapedBVarError:
     msg = (
         f"a BVar escaped its tape: it was made by a runner that has returned ({tape!r}). "
@@ -102,8 +135,10 @@ def _rec(tape: Tape, value: Any, rule: Rule, parents: tuple[int, ...], saved: An
     v._tape = tape
     v._index = len(nodes)
     nodes.append((rule, parents, saved))
-    if tape.debug_nans:
-        _check_value(tape, v._index, value, rule, saved)
+    if tape.special:
+        if tape.debug_nans:
+            _check_value(tape, v._index, value, rule, saved)
+        tape.on_record(v._index, value)
     return v
 
 
@@ -270,6 +305,90 @@ def _r_pow_const(g: Any, s: Any) -> tuple[Any, ...]:
 
 def _r_neg(g: Any, s: Any) -> tuple[Any, ...]:
     return (-g,)
+
+
+# ----- their tangents (forward mode): JVP_RULES[rule](tangents, saved, value) -----
+
+
+def _bc(t: Any, info: Any, value: Any) -> Any:
+    # a tangent of an operand broadcast to the result's shape (adding zeros records it)
+    if info is None:
+        return t
+    return t + np.zeros(np.shape(plain(value)))
+
+
+def _f_add(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    return ts[0] + ts[1]
+
+
+def _f_add1(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    return _bc(ts[0], s, value)
+
+
+def _f_sub(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    return ts[0] - ts[1]
+
+
+def _f_neg1(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    return _bc(-ts[0], s, value)
+
+
+def _f_mul(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    return ts[0] * s[1] + s[0] * ts[1]
+
+
+def _f_square(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    return ts[0] * s * 2.0
+
+
+def _f_mul1(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    return _bc(ts[0] * s[0], s[1], value)
+
+
+def _f_div(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    a, b = s[0], s[1]
+    return ts[0] / b - ts[1] * a / (b * b)
+
+
+def _f_div_num(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    return _bc(ts[0] / s[0], s[1], value)
+
+
+def _f_div_den(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    c, x, info = s
+    return _bc(-ts[0] * c / (x * x), info, value)
+
+
+def _f_pow_const(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    x, p, info = s
+    (t,) = ts
+    if p == 2:
+        return _bc(t * (2 * x), info, value)
+    if p == 0:
+        return _bc(t * (0.0 * x), info, value)
+    return _bc(t * (p * x ** (p - 1)), info, value)
+
+
+def _f_neg(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    return -ts[0]
+
+
+JVP_RULES.update(
+    {
+        _r_add: _f_add,
+        _r_add1: _f_add1,
+        _r_sub: _f_sub,
+        _r_neg1: _f_neg1,
+        _r_mul: _f_mul,
+        _r_square: _f_square,
+        _r_mul1: _f_mul1,
+        _r_div: _f_div,
+        _r_div_num: _f_div_num,
+        _r_div_den: _f_div_den,
+        _r_pow_const: _f_pow_const,
+        _r_neg: _f_neg,
+    }
+)
 
 
 # ----- generic lifting: every lifted function and Op goes through here -----
@@ -808,13 +927,13 @@ class BVar(Generic[_T]):
             reflected = _REFLECTED.get(ufunc)
             if reflected is not None and method == "__call__":
                 return reflected(self, inputs[0])
-        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+        return _anp.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(
         self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         """``np.sum(v)``, ``np.hstack([v, w])``: the lifted function records the node."""
-        return _dispatch.array_function(func, args, kwargs)
+        return _anp.array_function(func, args, kwargs)
 
     if not TYPE_CHECKING:
         # hidden from type checkers: with ``__array__`` numpy's stubs would take a BVar for
@@ -979,10 +1098,10 @@ class BVar(Generic[_T]):
     def __getitem__(self, idx: Any) -> BVar[Any]:
         v: Any = self.value
         if type(v) is np.ndarray:
-            return _anp.take_index(self, idx)  # type: ignore[no-any-return]
+            return _anp.take_index(self, idx)
         pv = plain(v)
         if structure.node(pv) is None:
-            return _anp.take_index(self, idx)  # type: ignore[no-any-return]
+            return _anp.take_index(self, idx)
         if structure.is_record(pv):
             name = type(pv).__qualname__
             msg = (
@@ -1335,6 +1454,3 @@ _REFLECTED: dict[Any, Callable[[BVar[Any], Any], Any]] = {
     np.matmul: BVar.__rmatmul__,
     np.remainder: BVar.__rmod__,
 }
-
-import optic_ad.numpy.core as _anp  # noqa: E402  (the declared late edges: numpy's rules need BVar)
-import optic_ad.numpy.dispatch as _dispatch  # noqa: E402

@@ -47,6 +47,7 @@ ndarray = np.ndarray
 
 __all__ = [
     "BATCH_SAFE_RULES",
+    "JVP_RULES",
     "SPARSE_RULES",
     "EscapedBVarError",
     "NaNError",
@@ -85,13 +86,16 @@ def current_depth() -> int:
 class Tape:
     """A Wengert list of nodes for one runner call (see the module docstring)."""
 
-    __slots__ = ("alive", "debug_nans", "depth", "names", "nodes", "where")
+    __slots__ = ("alive", "debug_nans", "depth", "names", "nodes", "special", "where")
 
     def __init__(self, *, debug_nans: bool = False) -> None:
         self.nodes: list[Node] = []
         self.depth = _depth.depth
         self.alive = True
         self.debug_nans = debug_nans
+        # Whether recording must call `on_record` (debugging, forward mode): one flag, so
+        # the common case pays for a single test per op.
+        self.special = debug_nans
         # Op names and the user's source lines by node index, kept only when debugging
         # (no cost otherwise).
         self.names: dict[int, str] = {}
@@ -105,6 +109,10 @@ class Tape:
     def __exit__(self, *exc: object) -> None:
         _depth.depth -= 1
         self.alive = False
+
+    def on_record(self, index: int, value: Any) -> None:
+        """Called after node ``index`` (holding ``value``) is recorded, when ``special`` is
+        set; forward mode (`optic_ad.forward`) computes the node's tangent here."""
 
     def __repr__(self) -> str:
         state = "live" if self.alive else "dead"
@@ -299,6 +307,13 @@ def r_item(g: Any, saved: Any) -> tuple[Any, ...]:
 # modules that define the rules.
 SPARSE_RULES: set[Any] = {r_item}
 BATCH_SAFE_RULES: set[Any] = {r_item}
+
+# Forward mode: ``JVP_RULES[rule](tangents, saved, value)`` is the tangent of a node from the
+# tangents of its parents (one each, in order), written with lifted operations like the
+# backward rules. The modules that define a backward rule put its JVP rule here, next to
+# it; a rule with none gets its JVP by transposing the backward rule (`optic_ad.forward`).
+JvpRule = Callable[[tuple[Any, ...], Any, Any], Any]
+JVP_RULES: dict[Any, JvpRule] = {}
 
 
 class _GcPause:

@@ -15,7 +15,7 @@ written with these same lifted functions, so it can be differentiated again.
     1.0
 """
 
-from optic_ad.numpy import core, fft, linalg
+from optic_ad.numpy import core, dispatch, fft, linalg  # noqa: F401  (dispatch: see bvar.NUMPY_HOOKS)
 from optic_ad.numpy.core import *  # noqa: F403  (the lifted functions: core.__all__)
 
 __all__ = [*core.__all__, "fft", "linalg"]

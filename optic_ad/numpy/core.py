@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol, TypeVar, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from optic_ad.bvar import BVar, Prim, plain, shape_of, sum_to_shape
+from optic_ad.bvar import NUMPY_HOOKS, BVar, Prim, plain, shape_of, sum_to_shape
 from optic_ad.bvar import lift as _record
 
 __all__ = [
@@ -2957,3 +2957,21 @@ def _plain_arr(x: Any) -> Any:
     if type(x) is list or type(x) is tuple:
         return np.array([_plain_arr(e) for e in x])
     return plain(x)
+
+
+# BVar's methods (v.sum(), v.T, v @ w, v ** w...) call these: optic_ad.bvar sits below
+# this module, so it is told of them here rather than importing them.
+_hooks = NUMPY_HOOKS
+_hooks.abs = abs
+_hooks.array = array
+_hooks.matmul = matmul
+_hooks.mean = mean
+_hooks.power = power
+_hooks.ravel = ravel
+_hooks.remainder = remainder
+_hooks.reshape = reshape
+_hooks.squeeze = squeeze
+_hooks.sum = sum
+_hooks.take_index = take_index
+_hooks.transpose = transpose
+_hooks.unbroadcast = unbroadcast

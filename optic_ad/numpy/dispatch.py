@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from optic_ad.bvar import BVar, plain
-from optic_ad.numpy import core, fft, linalg
+import optic_ad.numpy.core as core
+import optic_ad.numpy.fft as fft
+import optic_ad.numpy.linalg as linalg
+from optic_ad.bvar import NUMPY_HOOKS, BVar, plain
 
 __all__ = ["array_function", "array_ufunc", "register_function", "register_ufunc"]
 
@@ -382,3 +384,8 @@ def array_function(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> An
     if lifted is None:
         raise _unlifted(_qualname(fn))
     return lifted(*args, **kwargs)
+
+
+# numpy's protocols on a BVar (np.sin(v), np.sum(v)) land here (see optic_ad.bvar.NUMPY_HOOKS)
+NUMPY_HOOKS.array_ufunc = array_ufunc
+NUMPY_HOOKS.array_function = array_function
