@@ -1,8 +1,8 @@
 """optic_ad: heterogeneous reverse-mode automatic differentiation with optics.
 
 Write ``f(x)`` once with operators, `optic_ad.numpy` and optics; run it plainly
-([`eval_bp`][optic_ad.runners.eval_bp]) or differentiate it ([`grad_bp`][optic_ad.runners.grad_bp], [`backprop`][optic_ad.runners.backprop]): the gradient
-has the type of the input.
+([`eval_bp`][optic_ad.runners.eval_bp]) or differentiate it ([`grad_bp`][optic_ad.runners.grad_bp], [`backprop`][optic_ad.runners.backprop], or forward mode with
+[`jvp`][optic_ad.forward.jvp]): the gradient has the type of the input.
 """
 
 from optic_ad.bvar import BVar as BVar
@@ -14,6 +14,10 @@ from optic_ad.bvar import set_var as set_var
 from optic_ad.bvar import view_var as view_var
 from optic_ad.containers import collect_var as collect_var
 from optic_ad.containers import sequence_var as sequence_var
+from optic_ad.forward import hvp as hvp
+from optic_ad.forward import jacfwd as jacfwd
+from optic_ad.forward import jvp as jvp
+from optic_ad.forward import linearize as linearize
 
 # ----- higher order and symbolic (issue #4) -----
 from optic_ad.higher import derivative as derivative

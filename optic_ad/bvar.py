@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +33,7 @@ from optic_ad.tape import (
     BATCH_SAFE_RULES,
     JVP_RULES,
     NAMED_RULES,
+    NO_JVP,
     SPARSE_RULES,
     EscapedBVarError,
     NaNError,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:  # optics: typing only (optics.py sits above this module)
 __all__ = [
     "NUMPY_HOOKS",
     "BVar",
+    "JvpSpec",
     "Num",
     "NumpyHooks",
     "Prim",
@@ -394,17 +396,29 @@ JVP_RULES.update(
 # ----- generic lifting: every lifted function and Op goes through here -----
 
 
+JvpSpec = Literal["linear", "multilinear", "elementwise"] | Callable[..., Any] | None
+
+
 class Prim:
-    """A primitive: a forward function on plain values and one VJP per argument.
+    """A primitive: a forward function on plain values, one VJP per argument, and a JVP.
 
     ``vjps[i](g, ans, *args, **kw)`` returns the cotangent of argument ``i`` given the
     output cotangent ``g``; it must be written with lifted operations so that it can be
     differentiated again. ``None`` in ``vjps`` means "no gradient to this argument".
     ``batch_safe`` says that every VJP accepts extra leading (batch) dimensions on ``g``,
     so a whole Jacobian can be pulled back in one pass with a batched seed.
+
+    ``jvp`` gives forward mode its tangent: ``jvp(ts, ans, *args, **kw)`` with ``ts`` one
+    tangent per argument (``None`` for a constant), written with lifted operations; or
+    ``"linear"`` (the function is linear in its differentiable arguments together, so its
+    tangent is itself applied to theirs), ``"multilinear"`` (linear in each: the sum over
+    the arguments of the function with that one replaced by its tangent), or
+    ``"elementwise"`` (one argument, one output element per input element: the VJP applied
+    to the tangent). ``None`` (the default) transposes the VJPs, which is always right and
+    costs a small reverse pass per call.
     """
 
-    __slots__ = ("batch_safe", "fwd", "name", "vjps")
+    __slots__ = ("batch_safe", "fwd", "jvp", "name", "vjps")
 
     def __init__(
         self,
@@ -413,11 +427,13 @@ class Prim:
         vjps: Sequence[Callable[..., Any] | None],
         *,
         batch_safe: bool = False,
+        jvp: JvpSpec = None,
     ) -> None:
         self.name = name
         self.fwd = fwd
         self.vjps = vjps
         self.batch_safe = batch_safe
+        self.jvp = jvp
 
     def __repr__(self) -> str:
         return f"Prim({self.name!r})"
@@ -434,6 +450,60 @@ def _prim_rule(g: Any, saved: Any) -> tuple[Any, ...]:
 
 
 NAMED_RULES.add(_prim_rule)
+
+
+def _tangent_zero(x: Any) -> Any:
+    # the tangent of a constant argument of a linear function
+    return zero(plain(x))
+
+
+def _has_vjp(vjps: Sequence[Any], i: int) -> bool:
+    # (variadic primitives index their vjps without a length)
+    try:
+        return vjps[i] is not None
+    except IndexError:
+        return False
+
+
+def _prim_jvp(ts: tuple[Any, ...], saved: Any, value: Any) -> Any:
+    prim, argnums, args, kw, ans = saved
+    spec = prim.jvp
+    if spec is None:
+        return NO_JVP
+    if spec == "elementwise":
+        x = args[0]
+        if np.iscomplexobj(plain(x)):
+            return NO_JVP  # a VJP of a complex input may conjugate (abs, angle)
+        return prim.vjps[0](ts[0], ans, *args, **kw)
+    if spec == "linear":
+        full = list(args)
+        given = dict(zip(argnums, ts, strict=True))
+        vjps = prim.vjps
+        for i, a in enumerate(args):
+            if i in given:
+                full[i] = given[i]
+            elif _has_vjp(vjps, i):
+                full[i] = _tangent_zero(a)
+        return lift(prim, tuple(full), kw)
+    if spec == "multilinear":
+        total: Any = None
+        for i, t in zip(argnums, ts, strict=True):
+            term = lift(prim, (*args[:i], t, *args[i + 1 :]), kw)
+            total = term if total is None else total + term
+        return total
+    assert callable(spec)
+    full_ts: list[Any] = [None] * len(args)
+    for i, t in zip(argnums, ts, strict=True):
+        full_ts[i] = t
+    return spec(tuple(full_ts), ans, *args, **kw)
+
+
+def _f_item(ts: tuple[Any, ...], saved: Any, value: Any) -> Any:
+    return item(ts[0], saved[1])
+
+
+JVP_RULES[_prim_rule] = _prim_jvp
+JVP_RULES[r_item] = _f_item
 
 
 def split_args(
@@ -684,6 +754,26 @@ def _without(g: Any, path: Sequence[Hashable], part_like: Any) -> Any:
 
 
 SPARSE_RULES.update((_r_assemble, _r_set_path))
+
+
+def _f_assemble(ts: tuple[Any, ...], paths: Any, value: Any) -> Any:
+    # zeros where the structure holds constants, each part's tangent at its place
+    t = zero(plain(value))
+    for p, tp in zip(paths, ts, strict=True):
+        t = _replace_path(t, p, tp)
+    return assemble(t)
+
+
+def _f_set_path(ts: tuple[Any, ...], s: Any, value: Any) -> Any:
+    path, part_like, argnums = s
+    given = dict(zip(argnums, ts, strict=True))
+    whole = given[0] if 0 in given else zero(plain(value))
+    part = given[1] if 1 in given else zero(part_like)
+    return set_path(whole, path, part)
+
+
+JVP_RULES[_r_assemble] = _f_assemble
+JVP_RULES[_r_set_path] = _f_set_path
 BATCH_SAFE_RULES.add(_r_assemble)
 
 

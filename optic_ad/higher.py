@@ -23,21 +23,24 @@ perturbation confusion (each runner has its own tape).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from optic_ad import numpy as anp
 from optic_ad import structure
-from optic_ad.bvar import BVar, item, plain
+from optic_ad.bvar import BVar, Prim, item, plain
+from optic_ad.forward import jacfwd_at, with_argnums
 from optic_ad.registry import one, zero
-from optic_ad.runners import check_output, grad, inputs, normalize_argnums, real_cotangent
-from optic_ad.tape import BATCH_SAFE_RULES, Tape, backward
+from optic_ad.runners import check_output, grad, inputs, real_cotangent
+from optic_ad.tape import BATCH_SAFE_RULES, JVP_RULES, Tape, backward
 
 __all__ = ["derivative", "hessian", "jacobian"]
 
 Fn = Callable[..., Any]
+Mode = Literal["forward", "reverse"] | None
 
 
 def _batch_safe(tape: Tape) -> bool:
@@ -153,53 +156,47 @@ def _floatify(x: Any) -> Any:
     return x
 
 
-def _jacobian_at(f: Fn, x: Any, runner: str) -> Any:
+def _forward_ready(tape: Tape) -> bool:
+    """Whether every op on ``tape`` has a JVP rule of its own (the automatic mode then
+    takes forward mode; a transposed backward rule would cost more)."""
+    rules = JVP_RULES
+    for rule, _, saved in tape.nodes:
+        if rule is None:
+            continue
+        if rule not in rules:
+            return False
+        prim = saved[0] if type(saved) is tuple and saved else None
+        if isinstance(prim, Prim) and prim.jvp is None:
+            return False
+    return True
+
+
+def _size(v: Any) -> int:
+    """How many numbers ``v`` holds (its static leaves hold none)."""
+    return builtins.sum(
+        int(np.size(plain(a))) for a in structure.leaves(plain(v)) if not structure.is_static(a)
+    )
+
+
+def _jacobian_at(f: Fn, x: Any, runner: str, mode: Mode = None) -> Any:
     x = _floatify(x)
+    if mode == "forward":
+        return jacfwd_at(f, x)
     with Tape() as tape:
         (vx,) = inputs(tape, [x], runner)
         out = f(vx)
         check_output(f, out, runner, False)
-        result = _Puller(tape, x).pull(out)
-        tape.nodes = []
+        if mode is None and _size(x) < _size(out) and _forward_ready(tape):
+            # fewer inputs than outputs: a tangent per input beats a cotangent per output
+            tape.nodes = []
+            forward = True
+        else:
+            forward = False
+            result = _Puller(tape, x).pull(out)
+            tape.nodes = []
+    if forward:
+        return jacfwd_at(f, x)
     return result
-
-
-def _with_argnums(
-    f: Fn, argnums: int | tuple[int, ...], runner: str, at: Callable[[Fn, Any], Any]
-) -> Fn:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-
-    def transformed(*args: Any) -> Any:
-        pos = normalize_argnums(nums, len(args), runner)
-        if len(set(pos)) != len(pos):
-            msg = (
-                f"{runner}: argnums {argnums!r} names an argument twice; give each position "
-                "once (the blocks of a repeated argument are equal)"
-            )
-            raise ValueError(msg)
-        if isinstance(argnums, int):
-            (n,) = pos
-
-            def g(v: Any) -> Any:
-                full = list(args)
-                full[n] = v
-                return f(*full)
-
-            g.__qualname__ = getattr(f, "__qualname__", "f")
-            return at(g, args[n])
-
-        # several arguments: differentiate with respect to their tuple
-        def gt(vs: Any) -> Any:
-            full = list(args)
-            for k, n in enumerate(pos):
-                full[n] = vs[k]
-            return f(*full)
-
-        gt.__qualname__ = getattr(f, "__qualname__", "f")
-        return at(gt, tuple(args[n] for n in pos))
-
-    transformed.__name__ = f"{runner}({getattr(f, '__name__', 'f')})"
-    return transformed
 
 
 # Typing: the mypy plugin (optic_ad.mypy) gives the exact type from f's signature
@@ -251,7 +248,7 @@ def derivative(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 # (typed by the mypy plugin from f's signature; Fn without it)
-def jacobian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
+def jacobian(f: Fn, argnums: int | tuple[int, ...] = 0, *, mode: Mode = None) -> Fn:
     """The Jacobian of ``f`` with respect to argument ``argnums``, as a function.
 
     For array (or float) input and output the Jacobian is an array of shape
@@ -265,6 +262,10 @@ def jacobian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
         f: the function; it may return any registered type.
         argnums: which positional argument(s) to differentiate with respect to; a tuple
             differentiates with respect to the tuple of those arguments.
+        mode: ``"reverse"`` (one batched reverse pass, or one per output element),
+            ``"forward"`` (one forward pass per input element, as
+            [`jacfwd`][optic_ad.forward.jacfwd]), or ``None``: forward when the input
+            holds fewer numbers than the output, reverse otherwise. The result is the same.
 
     Returns:
         ``(*args) -> Jacobian``.
@@ -277,7 +278,10 @@ def jacobian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
         >>> ad.jacobian(lambda v: v[0] * v[1])((2.0, 3.0))
         (3.0, 2.0)
     """
-    return _with_argnums(f, argnums, "jacobian", lambda g, x: _jacobian_at(g, x, "jacobian"))
+    if mode not in (None, "forward", "reverse"):
+        msg = f"jacobian: mode must be 'forward', 'reverse' or None; got {mode!r}"
+        raise ValueError(msg)
+    return with_argnums(f, argnums, "jacobian", lambda g, x: _jacobian_at(g, x, "jacobian", mode))
 
 
 # (typed by the mypy plugin from f's signature; Fn without it)
@@ -305,4 +309,6 @@ def hessian(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:
         >>> ad.hessian(lambda v: v[0] ** 2.0 * v[1])(ad.T2(2.0, 3.0))
         T2(T2(6.0, 4.0), T2(4.0, 0.0))
     """
-    return _with_argnums(f, argnums, "hessian", lambda g, x: _jacobian_at(grad(g), x, "hessian"))
+    return with_argnums(
+        f, argnums, "hessian", lambda g, x: _jacobian_at(grad(g), x, "hessian", "reverse")
+    )

@@ -282,6 +282,11 @@ def _finish(x: Any, g: Any, seen: set[int]) -> Any:
     return _fix(px, g, seen)
 
 
+def like_types(x: Any, g: Any) -> Any:
+    """``g`` (a gradient or tangent of ``x``) with Python floats where ``x`` has them."""
+    return _fix(plain(x), g, set())
+
+
 def _fix(x: Any, g: Any, seen: set[int]) -> Any:
     tx = type(x)
     tg = type(g)
@@ -372,13 +377,15 @@ _BVAR_FILE = _bvar.__file__
 
 
 def _check_seed(value: Any, seed: Any) -> None:
-    where = _seed_mismatch(value, seed, "")
+    where = like_mismatch(value, seed, "")
     if where is not None:
         msg = f"backprop_with: the seed must be a cotangent of the output, {where}"
         raise TypeError(msg)
 
 
-def _seed_mismatch(value: Any, seed: Any, at: str) -> str | None:
+def like_mismatch(value: Any, seed: Any, at: str) -> str | None:
+    """Where ``seed`` (a cotangent or tangent) is not like ``value``: a phrase naming the
+    place and both types, or ``None`` when it is alike (``at``: the path so far)."""
     pv, ps = plain(value), plain(seed)
     here = f" at {at}" if at else ""
     nd = structure.node(pv)
@@ -394,7 +401,7 @@ def _seed_mismatch(value: Any, seed: Any, at: str) -> str | None:
                 f"{list(keys_s)!r}"
             )
         for k, a, b in zip(keys_v, kv, ks, strict=True):
-            bad = _seed_mismatch(a, b, f"{at}[{k!r}]")
+            bad = like_mismatch(a, b, f"{at}[{k!r}]")
             if bad is not None:
                 return bad
         return None

@@ -36,7 +36,7 @@ import os
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -48,6 +48,7 @@ ndarray = np.ndarray
 __all__ = [
     "BATCH_SAFE_RULES",
     "JVP_RULES",
+    "NO_JVP",
     "SPARSE_RULES",
     "EscapedBVarError",
     "NaNError",
@@ -101,7 +102,7 @@ class Tape:
         self.names: dict[int, str] = {}
         self.where: dict[int, str] = {}
 
-    def __enter__(self) -> Tape:
+    def __enter__(self) -> Self:
         _depth.depth += 1
         self.depth = _depth.depth
         return self
@@ -314,6 +315,9 @@ BATCH_SAFE_RULES: set[Any] = {r_item}
 # it; a rule with none gets its JVP by transposing the backward rule (`optic_ad.forward`).
 JvpRule = Callable[[tuple[Any, ...], Any, Any], Any]
 JVP_RULES: dict[Any, JvpRule] = {}
+# What a JVP rule returns to say "transpose my backward rule instead" (for one call: a
+# Prim without a JVP of its own, an elementwise rule given a complex input).
+NO_JVP: Any = object()
 
 
 class _GcPause:

@@ -245,7 +245,7 @@ def test_batched_jacobians_and_hessians_through_complex_intermediates() -> None:
 
     x = RE
     with MustBatch():
-        jac = ad.jacobian(lambda v: f(anp, v))(x)
+        jac = ad.jacobian(lambda v: f(anp, v), mode="reverse")(x)
     np.testing.assert_allclose(jac, autograd.jacobian(lambda v: f(agnp, v))(x), rtol=1e-9)
     with MustBatch():
         h = ad.hessian(lambda v: anp.sum(f(anp, v) * W))(x)
@@ -317,7 +317,7 @@ def test_jacobian_of_a_complex_output() -> None:
     jd = ad.derivative(lambda t: anp.exp(1j * t))(0.3)
     assert jd == pytest.approx(1j * np.exp(0.3j))
     with MustBatch():
-        jf = ad.jacobian(lambda v: anp.exp(1j * v) * v)(x)
+        jf = ad.jacobian(lambda v: anp.exp(1j * v) * v, mode="reverse")(x)
     np.testing.assert_allclose(jf, fd_jacobian(lambda v: np.exp(1j * v) * v, [x], 0), atol=1e-7)
     # a structured input: each leaf's Jacobian is complex
     jt = ad.jacobian(lambda t: t[0] * 1j + t[1])((1.0, 2.0))

@@ -49,6 +49,7 @@ RANK = {
     "optic_ad.optic_vars": 6,
     "optic_ad.optics": 7,
     "optic_ad.runners": 8,
+    "optic_ad.forward": 9,  # forward mode; higher order picks it for jacobian
     "optic_ad.higher": 9,
     "optic_ad.optim": 10,
     "optic_ad.symbolic": 10,

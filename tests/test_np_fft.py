@@ -95,7 +95,7 @@ def check(f: Case, x: Arr, *, autograd_ok: bool = True, hessian: bool = True) ->
             theirs = autograd.grad(_loss(agnp, f))(x)
         np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
     with MustBatch():
-        jac = ad.jacobian(lambda v: f(anp, v))(x)
+        jac = ad.jacobian(lambda v: f(anp, v), mode="reverse")(x)
     np.testing.assert_allclose(jac, fd_jacobian(lambda v: f(np, v), [x], 0), rtol=1e-5, atol=1e-6)
     if not hessian:
         return
@@ -422,7 +422,7 @@ def test_third_order_against_finite_differences() -> None:
 
     h = ad.hessian(f)
     with MustBatch():
-        third = ad.jacobian(h)(x)
+        third = ad.jacobian(h, mode="reverse")(x)
     np.testing.assert_allclose(third, fd_jacobian(h, [x], 0, eps=1e-5), rtol=1e-4, atol=1e-6)
 
 
@@ -448,7 +448,7 @@ def test_jacobian_of_a_complex_output(name: str) -> None:
     x = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.0, -0.5, 3.0]])
     f = getattr(anp.fft, name)
     with MustBatch():
-        jac = ad.jacobian(f)(x)
+        jac = ad.jacobian(f, mode="reverse")(x)
     np.testing.assert_allclose(jac, fd_jacobian(getattr(np.fft, name), [x], 0), atol=1e-6)
     if np.iscomplexobj(f(x)):
         assert np.iscomplexobj(jac)

@@ -81,7 +81,7 @@ def check(
             np.testing.assert_allclose(g, theirs, rtol=1e-9, atol=1e-12)
         if np.ndim(expected) > 0:
             with MustBatch():
-                jac = ad.jacobian(lambda *v: f(anp, *v), argnums=i)(*xs)
+                jac = ad.jacobian(lambda *v: f(anp, *v), argnums=i, mode="reverse")(*xs)
             np.testing.assert_allclose(
                 jac, fd_jacobian(lambda *v: f(np, *v), xs, i), rtol=fd_rtol, atol=1e-6
             )
@@ -195,7 +195,7 @@ def test_det_third_order() -> None:
     a = _general(3, (2, 2))
     f = anp.linalg.det
     with MustBatch():
-        third = ad.jacobian(ad.hessian(f))(a)
+        third = ad.jacobian(ad.hessian(f), mode="reverse")(a)
     ref = autograd.jacobian(autograd.hessian(agnp.linalg.det))(a)
     np.testing.assert_allclose(third, ref, rtol=1e-9, atol=1e-12)
 
@@ -1019,7 +1019,7 @@ THIRD: list[tuple[str, Case, Callable[[], Arr]]] = [
 def test_third_order(name: str, f: Case, make: Callable[[], Arr]) -> None:
     x = make()
     with MustBatch():
-        third = ad.jacobian(ad.hessian(lambda v: f(anp, v)))(x)
+        third = ad.jacobian(ad.hessian(lambda v: f(anp, v)), mode="reverse")(x)
     h = ad.hessian(lambda v: f(anp, v))
     np.testing.assert_allclose(third, fd_jacobian(h, [x], 0, eps=1e-5), rtol=1e-4, atol=1e-5)
 
@@ -1036,6 +1036,6 @@ def test_third_order(name: str, f: Case, make: Callable[[], Arr]) -> None:
 def test_zero_cotangents_keep_the_batch(f: Case, x: Arr) -> None:
     # every part of the tuple cotangent is zero: the zero gradient still has the batch dims
     with MustBatch():
-        jac = ad.jacobian(f)(x)
+        jac = ad.jacobian(f, mode="reverse")(x)
     out_shape = np.shape(ad.eval_bp(f, x))
     np.testing.assert_array_equal(jac, np.zeros(out_shape + x.shape))

@@ -79,7 +79,7 @@ def check(
         if np.ndim(xs[i]) == 0 or np.ndim(expected) == 0:
             continue  # the batched seed is for array inputs and outputs
         with MustBatch():
-            jac = ad.jacobian(lambda *v: f(anp, *v), argnums=i)(*xs)
+            jac = ad.jacobian(lambda *v: f(anp, *v), argnums=i, mode="reverse")(*xs)
         np.testing.assert_allclose(
             jac, fd_jacobian(lambda *v: ref(np, *v), xs, i), rtol=1e-5, atol=1e-6
         )
@@ -290,7 +290,7 @@ def test_cumprod_at_zeros(axis: int | None, zeros: list[tuple[int, int]]) -> Non
         h = ad.hessian(f)(x)
     np.testing.assert_allclose(h, fd_jacobian(g, [x], 0, eps=1e-4), atol=1e-7)
     with MustBatch():
-        third = ad.jacobian(ad.hessian(f))(x)
+        third = ad.jacobian(ad.hessian(f), mode="reverse")(x)
     np.testing.assert_allclose(third, fd_jacobian(ad.hessian(f), [x], 0, eps=1e-4), atol=1e-6)
 
 

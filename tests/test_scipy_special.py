@@ -188,7 +188,7 @@ def check(
         batched = np.ndim(xs[i]) > 0
         if batched and np.ndim(ref) > 0:
             with MustBatch():
-                jac = ad.jacobian(lambda *v: f(ours, *v), argnums=i)(*xs)
+                jac = ad.jacobian(lambda *v: f(ours, *v), argnums=i, mode="reverse")(*xs)
             if fd:
                 fdj = fd_jacobian(lambda *v: f(scipys, *v), xs, i)
                 np.testing.assert_allclose(jac, fdj, rtol=1e-5, atol=1e-6)

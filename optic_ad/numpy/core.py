@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol, TypeVar, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from optic_ad.bvar import NUMPY_HOOKS, BVar, Prim, plain, shape_of, sum_to_shape
+from optic_ad.bvar import NUMPY_HOOKS, BVar, JvpSpec, Prim, plain, shape_of, sum_to_shape
 from optic_ad.bvar import lift as _record
 
 __all__ = [
@@ -277,9 +277,9 @@ class Reduction(Protocol):
     ) -> Any: ...
 
 
-def _prim(name: str, fwd: Callable[..., Any], vjps: Any) -> Prim:
+def _prim(name: str, fwd: Callable[..., Any], vjps: Any, jvp: JvpSpec = None) -> Prim:
     # every rule in this module accepts batched cotangents (see the module docstring)
-    return Prim(name, fwd, vjps, batch_safe=True)
+    return Prim(name, fwd, vjps, batch_safe=True, jvp=jvp)
 
 
 # the keywords of every unary elementwise call: shared, never mutated
@@ -297,7 +297,8 @@ def lift1(
     ``scalar`` (a ``math`` function) computes BVars of Python floats without numpy's
     per-call cost, keeping them Python floats.
     """
-    prim = _prim(name, fwd if scalar is None else _with_scalar(fwd, scalar), (vjp,))
+    # one output element per input element: the VJP applied to a tangent is its JVP
+    prim = _prim(name, fwd if scalar is None else _with_scalar(fwd, scalar), (vjp,), "elementwise")
 
     def f(x: Any, /) -> Any:
         if type(x) is BVar:
@@ -349,9 +350,12 @@ def _fast(lifted: Unary, scalar: Callable[[float], float]) -> Unary:
     return f
 
 
-def lift2(name: str, fwd: Callable[[Any, Any], Any], vjp_x: Any, vjp_y: Any) -> Binary:
-    """Make a lifted binary function from ``fwd`` and per-argument ``vjp(g, ans, x, y)``."""
-    prim = _prim(name, fwd, (vjp_x, vjp_y))
+def lift2(
+    name: str, fwd: Callable[[Any, Any], Any], vjp_x: Any, vjp_y: Any, jvp: JvpSpec = None
+) -> Binary:
+    """Make a lifted binary function from ``fwd`` and per-argument ``vjp(g, ans, x, y)``
+    (``jvp``: see `Prim`)."""
+    prim = _prim(name, fwd, (vjp_x, vjp_y), jvp)
 
     def f(x: Any, y: Any, /) -> Any:
         tx, ty = type(x), type(y)
@@ -678,6 +682,7 @@ _WHERE = _prim(
         lambda g, ans, c, x, y: _ub(where(c, g, 0.0), x, ans),
         lambda g, ans, c, x, y: _ub(where(c, 0.0, g), y, ans),
     ),
+    "linear",
 )
 
 
@@ -777,10 +782,12 @@ def _minmax_vjp(g: Any, ans: Any, x: Any, *, axis: Axis = None, keepdims: bool =
     return _expand_back(g, x, axis, keepdims) * (mask / np.sum(mask, axis=axes, keepdims=True))
 
 
-def reduction(name: str, fwd: Callable[..., Any], vjp: Callable[..., Any]) -> Reduction:
+def reduction(
+    name: str, fwd: Callable[..., Any], vjp: Callable[..., Any], jvp: JvpSpec = None
+) -> Reduction:
     """Make a lifted reduction from ``fwd(x, axis=, keepdims=)`` and
-    ``vjp(g, ans, x, *, axis, keepdims)``."""
-    prim = _prim(name, fwd, (vjp,))
+    ``vjp(g, ans, x, *, axis, keepdims)`` (``jvp``: see `Prim`)."""
+    prim = _prim(name, fwd, (vjp,), jvp)
 
     def f(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
         if type(x) is BVar or (type(x) is not np.ndarray and _is_seq(x)):
@@ -793,12 +800,16 @@ def reduction(name: str, fwd: Callable[..., Any], vjp: Callable[..., Any]) -> Re
 
 
 sum = reduction(
-    "sum", np.sum, lambda g, ans, x, *, axis, keepdims: _expand_back(g, x, axis, keepdims)
+    "sum",
+    np.sum,
+    lambda g, ans, x, *, axis, keepdims: _expand_back(g, x, axis, keepdims),
+    "linear",
 )
 mean = reduction(
     "mean",
     np.mean,
     lambda g, ans, x, *, axis, keepdims: _expand_back(g, x, axis, keepdims) / _count(x, axis),
+    "linear",
 )
 
 
@@ -903,6 +914,7 @@ _RESHAPE = _prim(
     "reshape",
     lambda x, *, shape: np.reshape(x, shape),
     (lambda g, ans, x, *, shape: reshape(g, _batch(g, ans) + _shape(x)),),
+    "linear",
 )
 
 
@@ -926,7 +938,9 @@ def _transpose_vjp(g: Any, ans: Any, x: Any, *, axes: Sequence[int] | None) -> A
     return transpose(g, list(range(b)) + [b + i for i in inv])
 
 
-_TRANSPOSE = _prim("transpose", lambda x, *, axes: np.transpose(x, axes), (_transpose_vjp,))
+_TRANSPOSE = _prim(
+    "transpose", lambda x, *, axes: np.transpose(x, axes), (_transpose_vjp,), "linear"
+)
 
 
 def transpose(x: T, /, axes: Sequence[int] | None = None) -> T:
@@ -943,6 +957,7 @@ _SQUEEZE = _prim(
     "squeeze",
     lambda x, *, axis: np.squeeze(x, axis=axis),
     (lambda g, ans, x, *, axis: reshape(g, _batch(g, ans) + _shape(x)),),
+    "linear",
 )
 
 
@@ -955,6 +970,7 @@ _EXPAND = _prim(
     "expand_dims",
     lambda x, *, axis: np.expand_dims(x, axis),
     (lambda g, ans, x, *, axis: reshape(g, _batch(g, ans) + _shape(x)),),
+    "linear",
 )
 
 
@@ -967,12 +983,14 @@ _BROADCAST = _prim(
     "broadcast_to",
     lambda x, *, shape: np.broadcast_to(x, shape),
     (lambda g, ans, x, *, shape: unbroadcast(g, _shape(x), len(shape)),),
+    "linear",
 )
 # the same, but owning its memory: gradients handed to users must be writable
 _BROADCAST_COPY = _prim(
     "broadcast_to",
     lambda x, *, shape: np.array(np.broadcast_to(x, shape)),
     (lambda g, ans, x, *, shape: unbroadcast(g, _shape(x), len(shape)),),
+    "linear",
 )
 
 
@@ -1001,7 +1019,7 @@ def _unbroadcast_vjp(g: Any, ans: Any, x: Any, *, shape: tuple[int, ...], out_nd
     return _broadcast_copy(g, gs[: len(gs) - _ndim(ans)] + _shape(x))
 
 
-_UNBROADCAST = _prim("unbroadcast", sum_to_shape, (_unbroadcast_vjp,))
+_UNBROADCAST = _prim("unbroadcast", sum_to_shape, (_unbroadcast_vjp,), "linear")
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...], out_ndim: int) -> Any:
@@ -1036,8 +1054,10 @@ def _stack_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
     return take_index(g, idx)
 
 
-_CONCAT = _prim("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis), _Each(_concat_vjp))
-_STACK = _prim("stack", lambda *xs, axis: np.stack(xs, axis=axis), _Each(_stack_vjp))
+_CONCAT = _prim(
+    "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis), _Each(_concat_vjp), "linear"
+)
+_STACK = _prim("stack", lambda *xs, axis: np.stack(xs, axis=axis), _Each(_stack_vjp), "linear")
 
 
 # (typing: a sequence of BVars gives a BVar)
@@ -1083,11 +1103,13 @@ _TAKE = _prim(
             g, idx, _shape(x)[len(_shape(x)) - nd :], _ndim(ans) - (_ndim(x) - nd)
         ),
     ),
+    "linear",
 )
 _UNTAKE = _prim(
     "untake",
     _untake_fwd,
     (lambda g, ans, x, *, idx, shape, out_nd: lift(_TAKE, (g,), {"idx": idx, "nd": len(shape)}),),
+    "linear",
 )
 
 
@@ -1142,7 +1164,7 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
     return _ub(matmul(_swap_last(a), g), b, ans)
 
 
-matmul = lift2("matmul", np.matmul, _matmul_vjp_a, _matmul_vjp_b)
+matmul = lift2("matmul", np.matmul, _matmul_vjp_a, _matmul_vjp_b, "multilinear")
 
 
 # (typing: a BVar on either side gives a BVar)
@@ -1382,9 +1404,9 @@ def _angle_vjp(g: Any, ans: Any, x: Any, *, deg: bool) -> Any:
     return out * (180.0 / math.pi) if deg else out
 
 
-_REAL = _prim("real", np.real, (lambda g, ans, x: _re(g) + 0j,))
-_IMAG = _prim("imag", np.imag, (lambda g, ans, x: -1j * _re(g),))
-_CONJ = _prim("conj", np.conj, (lambda g, ans, x: conj(g),))
+_REAL = _prim("real", np.real, (lambda g, ans, x: _re(g) + 0j,), "linear")
+_IMAG = _prim("imag", np.imag, (lambda g, ans, x: -1j * _re(g),), "linear")
+_CONJ = _prim("conj", np.conj, (lambda g, ans, x: conj(g),), "linear")
 _ANGLE = _prim("angle", lambda x, *, deg: np.angle(x, deg=deg), (_angle_vjp,))
 
 
@@ -1551,6 +1573,7 @@ _FLIP: Prim = _prim(
     "flip",
     lambda x, *, axes: _onp.flip(x, axes),
     (lambda g, ans, x, *, axes: lift(_FLIP, (g,), {"axes": axes}),),
+    "linear",
 )
 
 
@@ -1594,6 +1617,7 @@ _ROLL: Prim = _prim(
             _ROLL, (g,), {"shift": tuple(-s for s in shift), "axes": axes}
         ),
     ),
+    "linear",
 )
 
 
@@ -2221,7 +2245,7 @@ def _flip_fwd(x: Any, *, axis: int) -> Any:
     return np.flip(x, axis).copy()
 
 
-_FLIP_AXES = _prim("flip", _flip_fwd, (lambda g, ans, x, *, axis: _flip(g, axis),))
+_FLIP_AXES = _prim("flip", _flip_fwd, (lambda g, ans, x, *, axis: _flip(g, axis),), "linear")
 
 
 def _flip(x: Any, axis: int) -> Any:
@@ -2341,6 +2365,7 @@ _CUMSUM = _prim(
     "cumsum",
     lambda x, *, axis: np.cumsum(x, axis=axis),
     (lambda g, ans, x, *, axis: _rev_cumsum(g, axis),),
+    "linear",
 )
 
 
@@ -2713,6 +2738,7 @@ _EINSUM = _prim(
     "einsum",
     lambda *ops, spec, optimize: np.einsum(spec, *ops, optimize=optimize),
     _Each(_einsum_vjp),
+    "multilinear",
 )
 
 

@@ -117,6 +117,7 @@ _FIT: Prim = Prim(
     # cutting and zero-padding are each other's adjoints
     (lambda g, ans, x, *, axis, size: _fit(g, axis, shape(x)[axis]),),
     batch_safe=True,
+    jvp="linear",
 )
 
 
@@ -163,24 +164,28 @@ _FFT = Prim(
     lambda x, *, n, axis, norm: _npfft.fft(x, n, axis, norm),
     (_c2c_vjp(False),),
     batch_safe=True,
+    jvp="linear",
 )
 _IFFT = Prim(
     "ifft",
     lambda x, *, n, axis, norm: _npfft.ifft(x, n, axis, norm),
     (_c2c_vjp(True),),
     batch_safe=True,
+    jvp="linear",
 )
 _RFFT = Prim(
     "rfft",
     lambda x, *, n, axis, norm: _npfft.rfft(x, n, axis, norm),
     (_rfft_vjp,),
     batch_safe=True,
+    jvp="linear",
 )
 _IRFFT = Prim(
     "irfft",
     lambda x, *, n, axis, norm: _npfft.irfft(x, n, axis, norm),
     (_irfft_vjp,),
     batch_safe=True,
+    jvp="linear",
 )
 
 
