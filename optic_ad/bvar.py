@@ -704,11 +704,13 @@ def _r_assemble(g: Any, paths: Any) -> tuple[Any, ...]:
     return tuple(ct_at(g, p) for p in paths)
 
 
-def _replace_path(x: Any, path: Sequence[Hashable], new: Any) -> Any:
-    if len(path) == 1:
-        return structure.replace_child(x, path[0], new)
+def replace_path(x: Any, path: Sequence[Hashable], new: Any) -> Any:
+    """The plain structure ``x`` with the part at ``path`` (keys of nested structures;
+    ``()``: the whole) replaced by ``new``."""
+    if not path:
+        return new
     k = path[0]
-    return structure.replace_child(x, k, _replace_path(structure.child(x, k), path[1:], new))
+    return structure.replace_child(x, k, replace_path(structure.child(x, k), path[1:], new))
 
 
 def _nodes_along(x: Any, path: Sequence[Hashable]) -> bool:
@@ -726,7 +728,7 @@ def set_path(whole: Any, path: tuple[Hashable, ...], part: Any) -> Any:
     whole's is the rest (sparse where the cotangent is)."""
     top, inner, parents, argnums = split_args((whole, part), _always)
     if top is None:
-        return _replace_path(whole, path, part)
+        return replace_path(whole, path, part)
     value = set_path(inner[0], path, inner[1])
     return _rec(top, value, _r_set_path, parents, (path, plain(inner[1]), argnums))
 
@@ -760,7 +762,7 @@ def _f_assemble(ts: tuple[Any, ...], paths: Any, value: Any) -> Any:
     # zeros where the structure holds constants, each part's tangent at its place
     t = zero(plain(value))
     for p, tp in zip(paths, ts, strict=True):
-        t = _replace_path(t, p, tp)
+        t = replace_path(t, p, tp)
     return assemble(t)
 
 

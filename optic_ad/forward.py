@@ -28,7 +28,7 @@ import numpy as np
 
 from optic_ad import numpy as anp
 from optic_ad import structure
-from optic_ad.bvar import BVar, assemble, item, plain
+from optic_ad.bvar import BVar, assemble, ct_at, item, plain, replace_path
 from optic_ad.registry import one, zero
 from optic_ad.runners import (
     check_output,
@@ -37,7 +37,6 @@ from optic_ad.runners import (
     like_mismatch,
     like_types,
     normalize_argnums,
-    real_cotangent,
 )
 from optic_ad.tape import JVP_RULES, NO_JVP, Rule, Sparse, Tape, backward
 
@@ -139,19 +138,17 @@ def transposed(rule: Rule, ts: tuple[Any, ...], saved: Any, value: Any) -> Any:
         m.nodes = []
     if g is None:
         return zero(pv)
-    if not np.iscomplexobj(_leaf_value(pv)):
-        g = real_cotangent(g)
-    return g
-
-
-def _leaf_value(v: Any) -> Any:
-    return v if structure.node(v) is None else 0.0
+    return _real_where_real(pv, g)
 
 
 # ----- the runners -----
 
 
-def _floatify(x: Any) -> Any:
+def floatify(x: Any) -> Any:
+    """Differentiating with respect to ``1`` means with respect to ``1.0`` (and an int
+    array means its float64 values)."""
+    if type(x) is int:
+        return float(x)
     if isinstance(x, np.ndarray) and x.dtype.kind in "biu":
         return x.astype(np.float64)
     return x
@@ -233,7 +230,6 @@ def jvp(f: Fn, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, An
     if len(ps) != len(ts):
         msg = f"jvp: {len(ps)} primal(s) but {len(ts)} tangent(s); give one tangent each"
         raise TypeError(msg)
-    ps = tuple(_floatify(x) for x in ps)
     for i, (x, t) in enumerate(zip(ps, ts, strict=True)):
         bad = like_mismatch(x, t, "")
         if bad is not None:
@@ -242,7 +238,7 @@ def jvp(f: Fn, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, An
     with ForwardTape() as tape:
         vs = inputs(tape, ps, "jvp")
         tape.tangents = [
-            _floatify(t) if type(v) is BVar and v._tape is tape else None
+            floatify(t) if type(v) is BVar and v._tape is tape else None
             for v, t in zip(vs, ts, strict=True)
         ]
         out = f(*vs)
@@ -271,7 +267,7 @@ def linearize(f: Fn, *primals: Any) -> tuple[Any, Callable[..., Any]]:
         >>> y, f_jvp(3.0)
         (0.0, 3.0)
     """
-    value, _ = jvp(f, primals, tuple(zero(_floatify(plain(x))) for x in primals))
+    value, _ = jvp(f, primals, tuple(zero(floatify(plain(x))) for x in primals))
 
     def f_jvp(*tangents: Any) -> Any:
         return jvp(f, primals, tangents)[1]
@@ -301,72 +297,52 @@ def _basis(x: Any) -> list[tuple[tuple[Any, ...], tuple[int, ...], Any]]:
                 e[idx] = 1.0
             else:
                 e = 1.0 if type(v) is float else np.ones(())
-            out.append((path, idx, _set_at(z, path, e)))
+            out.append((path, idx, replace_path(z, path, e)))
 
     walk(x, ())
     return out
 
 
-def _set_at(x: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    k = path[0]
-    return structure.replace_child(x, k, _set_at(structure.child(x, k), path[1:], new))
-
-
-def _at(x: Any, path: tuple[Any, ...]) -> Any:
-    for k in path:
-        x = structure.child(x, k)
-    return x
-
-
 def jacfwd_at(f: Fn, x: Any) -> Any:
     """The Jacobian of ``f`` at ``x`` by forward mode (see `jacfwd`)."""
-    x = _floatify(x)
+    x = floatify(x)
     px = plain(x)
-    if type(px) is int:
-        px = float(px)
-        x = px if type(x) is int else x
     cols = _basis(px)
     outs = [jvp(f, (x,), (e,))[1] for _, _, e in cols]
     if not outs:
         return zero(px)
 
-    def leaf_block(out_leaf_path: tuple[Any, ...]) -> Any:
-        def block(v: Any, path: tuple[Any, ...]) -> Any:
-            nd = structure.node(v)
-            if nd is not None:
-                kids, aux = nd.flatten(v)
-                ks = nd.keys(aux, len(kids))
-                return nd.unflatten(
-                    aux, [block(c, (*path, k)) for k, c in zip(ks, kids, strict=True)]
-                )
-            if structure.is_static(v):
-                return v
-            rows = [
-                _at(o, out_leaf_path) for (p, _, _), o in zip(cols, outs, strict=True) if p == path
-            ]
-            shape = np.shape(v)
-            if not shape:
-                return rows[0]
-            out_shape = np.shape(plain(rows[0]))
-            return anp.reshape(anp.stack(rows, axis=-1), out_shape + shape)
+    def block(out_path: tuple[Any, ...], v: Any, path: tuple[Any, ...]) -> Any:
+        # the derivatives of output leaf ``out_path`` by input leaf ``path`` (holding v)
+        if structure.is_static(v):
+            return v
+        rows = [ct_at(o, out_path) for (p, _, _), o in zip(cols, outs, strict=True) if p == path]
+        shape = np.shape(v)
+        if not shape:
+            return rows[0]
+        out_shape = np.shape(plain(rows[0]))
+        return anp.reshape(anp.stack(rows, axis=-1), out_shape + shape)
 
-        return block(px, ())
-
-    def over_out(o: Any, path: tuple[Any, ...]) -> Any:
-        nd = structure.node(o)
-        if nd is not None:
-            kids, aux = nd.flatten(o)
-            ks = nd.keys(aux, len(kids))
-            return nd.unflatten(
-                aux, [over_out(c, (*path, k)) for k, c in zip(ks, kids, strict=True)]
-            )
+    def out_leaf(o: Any, out_path: tuple[Any, ...]) -> Any:
         if structure.is_static(o) and type(o) is not BVar:
             return o
-        return leaf_block(path)
+        return _map_paths(lambda v, path: block(out_path, v, path), px)
 
-    return over_out(outs[0], ())
+    return _map_paths(out_leaf, outs[0])
+
+
+def _map_paths(leaf: Callable[[Any, tuple[Any, ...]], Any], x: Any) -> Any:
+    """``x`` with each leaf ``v`` at path ``p`` (its keys) replaced by ``leaf(v, p)``."""
+
+    def walk(v: Any, path: tuple[Any, ...]) -> Any:
+        nd = structure.node(v)
+        if nd is None:
+            return leaf(v, path)
+        kids, aux = nd.flatten(v)
+        ks = nd.keys(aux, len(kids))
+        return nd.unflatten(aux, [walk(c, (*path, k)) for k, c in zip(ks, kids, strict=True)])
+
+    return walk(x, ())
 
 
 def jacfwd(f: Fn, argnums: int | tuple[int, ...] = 0) -> Fn:

@@ -32,7 +32,7 @@ import numpy as np
 from optic_ad import numpy as anp
 from optic_ad import structure
 from optic_ad.bvar import BVar, Prim, item, plain
-from optic_ad.forward import jacfwd_at, with_argnums
+from optic_ad.forward import floatify, jacfwd_at, with_argnums
 from optic_ad.registry import one, zero
 from optic_ad.runners import check_output, grad, inputs, real_cotangent
 from optic_ad.tape import BATCH_SAFE_RULES, JVP_RULES, Tape, backward
@@ -147,15 +147,6 @@ class _Puller:
         return self.batch
 
 
-def _floatify(x: Any) -> Any:
-    # Differentiating with respect to 1 means with respect to 1.0.
-    if type(x) is int:
-        return float(x)
-    if isinstance(x, np.ndarray) and x.dtype.kind in "biu":
-        return x.astype(np.float64)
-    return x
-
-
 def _forward_ready(tape: Tape) -> bool:
     """Whether every op on ``tape`` has a JVP rule of its own (the automatic mode then
     takes forward mode; a transposed backward rule would cost more)."""
@@ -179,24 +170,18 @@ def _size(v: Any) -> int:
 
 
 def _jacobian_at(f: Fn, x: Any, runner: str, mode: Mode = None) -> Any:
-    x = _floatify(x)
+    x = floatify(x)
     if mode == "forward":
         return jacfwd_at(f, x)
     with Tape() as tape:
         (vx,) = inputs(tape, [x], runner)
         out = f(vx)
         check_output(f, out, runner, False)
-        if mode is None and _size(x) < _size(out) and _forward_ready(tape):
-            # fewer inputs than outputs: a tangent per input beats a cotangent per output
-            tape.nodes = []
-            forward = True
-        else:
-            forward = False
-            result = _Puller(tape, x).pull(out)
-            tape.nodes = []
-    if forward:
-        return jacfwd_at(f, x)
-    return result
+        # fewer inputs than outputs: a tangent per input beats a cotangent per output
+        forward = mode is None and _size(x) < _size(out) and _forward_ready(tape)
+        result = None if forward else _Puller(tape, x).pull(out)
+        tape.nodes = []
+    return jacfwd_at(f, x) if forward else result
 
 
 # Typing: the mypy plugin (optic_ad.mypy) gives the exact type from f's signature
